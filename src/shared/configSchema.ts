@@ -68,6 +68,7 @@ export const BUILTIN_AGENTS = ['secrets'] as const;
 export const OUTPUT_FORMATS = ['sarif', 'text', 'gcc', 'tsc', 'eslint-compact', 'findings-json'] as const;
 
 const priority = z.enum(['high', 'medium', 'low']);
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR'] as const;
 
 const outputSchema = z.union([
   z.enum(OUTPUT_FORMATS),
@@ -140,8 +141,6 @@ export const backgroundSchema = z.strictObject({
   triggers: z.array(triggerSchema).optional(),
   history_limit: z.number().int().min(0).max(100_000).optional(),
 });
-
-const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR'] as const;
 
 /** The whole file: only `background` is ours; other top-level sections are AgenticScrum's. */
 export const configFileSchema = z.looseObject({

@@ -47,6 +47,8 @@ export interface AttemptRecord {
   startedAt: string; // ISO
   finishedAt?: string;
   pid?: number;
+  /** /proc start time of pid: a pid is only signalled again when it still matches (pid reuse) */
+  pidStartTime?: string;
   exitCode?: number | null;
   signal?: string | null;
   reason?: FailureReason;

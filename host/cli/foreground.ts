@@ -1,0 +1,15 @@
+// `agentic-bg start --foreground`: the host in this terminal, its log on stderr, Ctrl-C stops it
+// gracefully. The host stays a child process so the CLI's own modules never load into it.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { HostPaths } from '../daemon/paths';
+
+export function runForeground(paths: HostPaths, mode?: string): Promise<number> {
+  const args = [join(__dirname, 'host.js'), '--workspace', paths.workspace, '--launched-by', 'foreground', '--foreground'];
+  if (mode) args.push('--mode', mode);
+  const child = spawn(process.execPath, args, { stdio: 'inherit' });
+  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+  process.on('SIGINT', forward('SIGINT'));
+  process.on('SIGTERM', forward('SIGTERM'));
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ? 1 : (code ?? 1))));
+}

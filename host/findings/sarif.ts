@@ -1,0 +1,283 @@
+// SARIF 2.1.0 log → findings. Pure: the text in, findings or an error out.
+//
+// A broken document gives an error that says where it broke (a JSON line:column, or the JSON path
+// of the bad value) and NO findings: a half-read log would look like a complete one, and the host
+// would then clear diagnostics the tool never meant to clear.
+import type { Severity } from '../../src/shared/model';
+import {
+  asObject,
+  element,
+  fail,
+  key,
+  optArray,
+  optEnum,
+  optInt,
+  optObject,
+  optString,
+  ShapeError,
+  type Json,
+} from './check';
+import { buildFinding, type ParseContext, type ParseResult, type RawFinding } from './finding';
+import { parseJsonLocated } from './jsonError';
+import { primaryPlace, type RunScope } from './sarifLocation';
+
+export const SARIF_VERSION = '2.1.0';
+
+const LEVELS = ['error', 'warning', 'note', 'none'] as const;
+type Level = (typeof LEVELS)[number];
+const LEVEL_SEVERITY: Record<Level, Severity> = { error: 'error', warning: 'warning', note: 'info', none: 'hint' };
+const KINDS = ['pass', 'open', 'informational', 'notApplicable', 'review', 'fail'] as const;
+
+/** Where a result's rule lives: the descriptor (if found) and its tool component. */
+interface RuleRef {
+  rule: Json | undefined;
+  rulePath: string;
+  component: Json | undefined;
+  componentPath: string;
+}
+
+interface Run extends RunScope {
+  driver: Json | undefined;
+  extensions: unknown[] | undefined;
+}
+
+export function parseSarif(text: string, ctx: ParseContext): ParseResult {
+  if (text.trim() === '') return { findings: [], error: 'empty output: expected a SARIF 2.1.0 log' };
+  const parsed = parseJsonLocated(text);
+  if ('error' in parsed) {
+    // A tool that prints a banner before its JSON fails at line 1, column 1: say what likely happened.
+    const hint =
+      parsed.at && parsed.at.line === 1 && parsed.at.column === 1 && !/^\s*[[{]/.test(text)
+        ? ' (does the tool print something before the SARIF document?)'
+        : '';
+    return { findings: [], error: parsed.error + hint };
+  }
+  try {
+    return readLog(parsed.value, ctx);
+  } catch (e) {
+    if (e instanceof ShapeError) return { findings: [], error: e.message };
+    throw e;
+  }
+}
+
+function readLog(doc: unknown, ctx: ParseContext): ParseResult {
+  const log = asObject(doc, '');
+  if (log.version !== SARIF_VERSION) {
+    // 2.0.0 and the pre-release 2.1.0-rtm.N logs differ in shape; reading them as 2.1.0 would
+    // silently misplace findings.
+    throw new ShapeError('version', `expected version ${SARIF_VERSION}, got ${describeVersion(log.version)}`);
+  }
+  if (log.runs === null) {
+    // SARIF: runs is null when the tool failed before it could start a run.
+    throw new ShapeError('runs', 'null: the tool reports that it could not run');
+  }
+  const runs = optArray(log.runs, 'runs') ?? fail('runs', 'an array', log.runs);
+  const findings: RawFinding[] = [];
+  let skipped = 0;
+  runs.forEach((r, i) => {
+    const path = `runs[${i}]`;
+    const run = readRun(asObject(r, path), path, ctx.workspace);
+    const results = optArray(asObject(r, path).results, `${path}.results`) ?? [];
+    results.forEach((res, j) => {
+      const out = readResult(run, asObject(res, `${path}.results[${j}]`), `${path}.results[${j}]`);
+      if (out === 'skipped') skipped++;
+      else if (out) findings.push(out);
+    });
+  });
+  const result: ParseResult = { findings: findings.map((f) => buildFinding(f, ctx)) };
+  if (skipped > 0) result.skipped = skipped;
+  return result;
+}
+
+function describeVersion(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'no version property' : String(v);
+}
+
+function readRun(run: Json, path: string, workspace: string): Run {
+  // `tool` is required by the spec, but nothing here needs it unless a result refers to a rule:
+  // a run without one still yields its findings.
+  const tool = optObject(run.tool, `${path}.tool`);
+  return {
+    path,
+    workspace,
+    driver: optObject(tool?.driver, `${path}.tool.driver`),
+    extensions: optArray(tool?.extensions, `${path}.tool.extensions`),
+    artifacts: optArray(run.artifacts, `${path}.artifacts`),
+    baseIds: optObject(run.originalUriBaseIds, `${path}.originalUriBaseIds`),
+  };
+}
+
+/** A finding, undefined for a result that is not a problem, 'skipped' for one with no file. */
+function readResult(run: Run, result: Json, rpath: string): RawFinding | undefined | 'skipped' {
+  const kind = optEnum(result.kind, `${rpath}.kind`, KINDS) ?? 'fail';
+  // pass / notApplicable: the rule was checked and nothing is wrong. baselineState "absent": the
+  // problem was there in the baseline and is gone now. Neither belongs in the Problems panel.
+  if (kind === 'pass' || kind === 'notApplicable') return undefined;
+  if (optString(result.baselineState, `${rpath}.baselineState`) === 'absent') return undefined;
+  if (isSuppressed(result, rpath)) return undefined;
+
+  const ref = findRule(run, result, rpath);
+  const ruleId =
+    optString(result.ruleId, `${rpath}.ruleId`) ??
+    optString(optObject(result.rule, `${rpath}.rule`)?.id, `${rpath}.rule.id`) ??
+    optString(ref.rule?.id, `${ref.rulePath}.id`) ??
+    '';
+
+  let level = optEnum(result.level, `${rpath}.level`, LEVELS);
+  if (level === undefined) {
+    // SARIF §3.27.10: a result whose kind is not "fail" defaults to "none"; a failure takes the
+    // rule's default configuration, else "warning".
+    if (kind !== 'fail') level = 'none';
+    else {
+      const cpath = `${ref.rulePath}.defaultConfiguration`;
+      const conf = optObject(ref.rule?.defaultConfiguration, cpath);
+      level = optEnum(conf?.level, `${cpath}.level`, LEVELS) ?? 'warning';
+    }
+  }
+
+  let message = resultMessage(result, rpath, ref);
+  if (message.trim() === '') {
+    const short = optObject(ref.rule?.shortDescription, `${ref.rulePath}.shortDescription`);
+    message = optString(short?.text, `${ref.rulePath}.shortDescription.text`) || ruleId;
+  }
+
+  const place = primaryPlace(run, result, rpath);
+  if (!place) return 'skipped';
+  const f: RawFinding = { ...place, severity: LEVEL_SEVERITY[level], ruleId, message };
+  const fp = fingerprint(result, rpath);
+  if (fp !== undefined) f.fingerprint = fp;
+  return f;
+}
+
+/** Suppressed in source or by the tool, and not merely under review or rejected. */
+function isSuppressed(result: Json, rpath: string): boolean {
+  const sups = optArray(result.suppressions, `${rpath}.suppressions`) ?? [];
+  return sups.some((s, i) => {
+    const p = `${rpath}.suppressions[${i}]`;
+    const status = optString(asObject(s, p).status, `${p}.status`);
+    return status === undefined || status === 'accepted';
+  });
+}
+
+/**
+ * The rule descriptor a result refers to: `ruleIndex`, or `rule.index` (in the tool component
+ * `rule.toolComponent.index` names among tool.extensions, else the driver), or failing those the
+ * first rule whose id equals the ruleId (or its part before '/': SARIF's hierarchical "CA1/sub").
+ * An index out of range is an error; an id that matches no rule just means no descriptor.
+ */
+function findRule(run: Run, result: Json, rpath: string): RuleRef {
+  let component = run.driver;
+  let componentPath = `${run.path}.tool.driver`;
+  let index = optInt(result.ruleIndex, `${rpath}.ruleIndex`, -1);
+  let indexPath = `${rpath}.ruleIndex`;
+  const ref = optObject(result.rule, `${rpath}.rule`);
+  if (ref) {
+    const refIndex = optInt(ref.index, `${rpath}.rule.index`, -1);
+    if (refIndex !== undefined && refIndex >= 0) [index, indexPath] = [refIndex, `${rpath}.rule.index`];
+    const tc = optObject(ref.toolComponent, `${rpath}.rule.toolComponent`);
+    const tci = optInt(tc?.index, `${rpath}.rule.toolComponent.index`, -1);
+    if (tci !== undefined && tci >= 0) {
+      const ep = `${run.path}.tool.extensions`;
+      componentPath = `${ep}[${tci}]`;
+      component = asObject(element(run.extensions, tci, `${rpath}.rule.toolComponent.index`, ep), componentPath);
+    }
+  }
+  const rulesPath = `${componentPath}.rules`;
+  const rules = optArray(component?.rules, rulesPath) ?? [];
+  const at = (i: number): RuleRef => ({
+    rule: asObject(element(rules, i, indexPath, rulesPath), `${rulesPath}[${i}]`),
+    rulePath: `${rulesPath}[${i}]`,
+    component,
+    componentPath,
+  });
+  if (index !== undefined && index >= 0) return at(index);
+
+  const id = optString(result.ruleId, `${rpath}.ruleId`) ?? optString(ref?.id, `${rpath}.rule.id`);
+  if (id !== undefined) {
+    const idOf = (r: unknown) => (typeof r === 'object' && r !== null ? (r as Json).id : undefined);
+    let i = rules.findIndex((r) => idOf(r) === id);
+    if (i === -1 && id.includes('/')) i = rules.findIndex((r) => idOf(r) === id.slice(0, id.indexOf('/')));
+    if (i !== -1) return at(i);
+  }
+  return { rule: undefined, rulePath: `${rulesPath}[?]`, component, componentPath };
+}
+
+/**
+ * message.text, else message.id looked up in the rule's messageStrings and then in its
+ * component's globalMessageStrings, else message.markdown; `{0}`-style placeholders are filled
+ * from message.arguments.
+ */
+function resultMessage(result: Json, rpath: string, ref: RuleRef): string {
+  const mp = `${rpath}.message`;
+  const msg = asObject(result.message, mp);
+  const args = optArray(msg.arguments, `${mp}.arguments`)?.map(
+    (a, i) => optString(a, `${mp}.arguments[${i}]`) ?? fail(`${mp}.arguments[${i}]`, 'a string', a),
+  );
+  const text = optString(msg.text, `${mp}.text`);
+  if (text !== undefined) return plainText(args ? fill(text, args) : text);
+  const id = optString(msg.id, `${mp}.id`);
+  if (id !== undefined) {
+    const found =
+      messageString(ref.rule?.messageStrings, `${ref.rulePath}.messageStrings`, id) ??
+      messageString(ref.component?.globalMessageStrings, `${ref.componentPath}.globalMessageStrings`, id);
+    if (!found) {
+      throw new ShapeError(`${mp}.id`, `${JSON.stringify(id)} is in neither the rule's messageStrings nor globalMessageStrings`);
+    }
+    return found.plain ? plainText(fill(found.s, args ?? [])) : fill(found.s, args ?? []);
+  }
+  const md = optString(msg.markdown, `${mp}.markdown`);
+  if (md !== undefined) return args ? fill(md, args) : md;
+  throw new ShapeError(mp, 'expected text, id or markdown');
+}
+
+function messageString(container: unknown, cpath: string, id: string): { s: string; plain: boolean } | undefined {
+  const strings = optObject(container, cpath);
+  if (!strings || !Object.hasOwn(strings, id)) return undefined;
+  const p = key(cpath, id);
+  const entry = asObject(strings[id], p);
+  const text = optString(entry.text, `${p}.text`);
+  if (text !== undefined) return { s: text, plain: true };
+  const md = optString(entry.markdown, `${p}.markdown`);
+  if (md !== undefined) return { s: md, plain: false };
+  throw new ShapeError(p, 'expected text or markdown');
+}
+
+/** SARIF §3.11.5: `{n}` → arguments[n] (left as is when there is no such argument); `{{` `}}` → braces. */
+function fill(template: string, args: string[]): string {
+  return template.replace(/\{\{|\}\}|\{(\d+)\}/g, (m, n: string | undefined) => {
+    if (m === '{{') return '{';
+    if (m === '}}') return '}';
+    const i = Number(n);
+    return i < args.length ? args[i]! : m;
+  });
+}
+
+/**
+ * SARIF §3.11.6: plain-text messages may embed links to related locations, `[this value](1)`, or
+ * to URIs, with `\[` `\]` for literal brackets. The Problems panel shows plain text, so keep the
+ * link's words and drop the target.
+ */
+function plainText(s: string): string {
+  return s
+    .replace(/(?<!\\)\[((?:[^\]\\]|\\.)*)\]\((\d+|[A-Za-z][A-Za-z0-9+.-]*:[^)\s]*)\)/g, '$1')
+    .replace(/\\([[\]])/g, '$1');
+}
+
+/**
+ * `fingerprints` (a tool's complete identity for the result) before `partialFingerprints` (parts
+ * of one, e.g. GitHub's primaryLocationLineHash); within either, the value of the first key in
+ * sorted order, so the choice does not depend on the order the tool wrote the keys in.
+ */
+function fingerprint(result: Json, rpath: string): string | undefined {
+  for (const prop of ['fingerprints', 'partialFingerprints']) {
+    const p = `${rpath}.${prop}`;
+    const fps = optObject(result[prop], p);
+    if (!fps) continue;
+    const values = Object.keys(fps)
+      .sort()
+      .map((k) => optString(fps[k], key(p, k)) ?? fail(key(p, k), 'a string', fps[k]));
+    const first = values.find((v) => v !== '');
+    if (first !== undefined) return first;
+  }
+  return undefined;
+}

@@ -1,0 +1,132 @@
+// The host's one logger: structured JSON lines in .agentic/logs/host.log, rotated by size,
+// with secret-looking values redacted in every sink (file, subscribers, status).
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LogRecord } from '../src/shared/model';
+import { LEVEL_RANK, type Fields, type Level, type Logger } from './logger';
+
+const SECRET_KEY_RE = /(pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)/i;
+
+/** Replaces the values of secret-looking keys (at any depth) by "[redacted]". */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = SECRET_KEY_RE.test(k) && (typeof v === 'string' || typeof v === 'number') ? '[redacted]' : redact(v, depth + 1);
+  }
+  return out;
+}
+
+/** An env map for display: the values of secret-looking keys are redacted. */
+export function redactEnv(env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = SECRET_KEY_RE.test(k) ? '[redacted]' : v;
+  return out;
+}
+
+export interface HostLogOptions {
+  dir: string; // .agentic/logs
+  level: Level;
+  maxBytes?: number; // rotate when the file grows past this (default 5 MiB)
+  keep?: number; // rotated files kept: host.log.1 … host.log.N (default 3)
+  /** also echo to stderr (foreground mode) */
+  echo?: boolean;
+}
+
+type Sink = (r: LogRecord) => void;
+
+/** Owns the log file; rotation happens off the hot path (checked by size, renamed async). */
+export class HostLog {
+  private level: Level;
+  private stream: WriteStream | undefined;
+  private bytes = 0;
+  private rotating = false;
+  private readonly sinks = new Set<Sink>();
+  private readonly recent: LogRecord[] = [];
+  readonly file: string;
+
+  constructor(private readonly opts: HostLogOptions) {
+    this.level = opts.level;
+    this.file = join(opts.dir, 'host.log');
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.opts.dir, { recursive: true });
+    this.bytes = await stat(this.file).then((s) => s.size, () => 0);
+    this.stream = createWriteStream(this.file, { flags: 'a' });
+    this.stream.on('error', () => {
+      // A full disk must not take the host down: logging is best effort.
+      this.stream = undefined;
+    });
+  }
+
+  setLevel(level: Level): void {
+    this.level = level;
+  }
+  getLevel(): Level {
+    return this.level;
+  }
+
+  /** Live subscribers (log/didAppend). They receive every record at or above the host level. */
+  subscribe(sink: Sink): () => void {
+    this.sinks.add(sink);
+    return () => this.sinks.delete(sink);
+  }
+
+  backlog(n: number): LogRecord[] {
+    return this.recent.slice(-n);
+  }
+
+  write(level: Level, msg: string, fields: Fields): void {
+    if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
+    const rec = { time: new Date().toISOString(), level, msg, ...(redact(fields) as Fields) } as LogRecord;
+    this.recent.push(rec);
+    if (this.recent.length > 500) this.recent.splice(0, this.recent.length - 500);
+    const line = JSON.stringify(rec) + '\n';
+    if (this.opts.echo) process.stderr.write(line);
+    if (this.stream) {
+      this.stream.write(line);
+      this.bytes += line.length;
+      if (this.bytes > (this.opts.maxBytes ?? 5 * 1024 * 1024) && !this.rotating) void this.rotate();
+    }
+    for (const s of this.sinks) s(rec);
+  }
+
+  private async rotate(): Promise<void> {
+    this.rotating = true;
+    const keep = this.opts.keep ?? 3;
+    const old = this.stream;
+    this.stream = undefined;
+    try {
+      await new Promise<void>((r) => (old ? old.end(r) : r()));
+      await unlink(`${this.file}.${keep}`).catch(() => undefined);
+      for (let i = keep - 1; i >= 1; i--) await rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
+      await rename(this.file, `${this.file}.1`).catch(() => undefined);
+      this.bytes = 0;
+      this.stream = createWriteStream(this.file, { flags: 'a' });
+      this.stream.on('error', () => (this.stream = undefined));
+    } finally {
+      this.rotating = false;
+    }
+  }
+
+  logger(base: Fields = {}): Logger {
+    const at = (level: Level) => (msg: string, fields?: Fields) => this.write(level, msg, fields ? { ...base, ...fields } : base);
+    return {
+      trace: at('trace'),
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      child: (fields) => this.logger({ ...base, ...fields }),
+    };
+  }
+
+  async close(): Promise<void> {
+    const s = this.stream;
+    this.stream = undefined;
+    if (s) await new Promise<void>((r) => s.end(r));
+  }
+}

@@ -1,0 +1,141 @@
+// The host process: argv, the one-host-per-workspace lock, the socket, signals. Nothing else:
+// the work itself is in hostCore.ts, the protocol in server.ts.
+//   node dist/host.js --workspace DIR [--launched-by cli|extension|foreground] [--mode M] [--foreground]
+import { randomBytes } from 'node:crypto';
+import { chmod, rename, unlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
+import { procStartTime } from './agents/processTree';
+import { acquireHostLock, LockHeldError, type HostLock } from './daemon/lock';
+import { ensureRuntimeDir, hostPaths, resolveWorkspace } from './daemon/paths';
+import { HOST_VERSION, HostCore } from './hostCore';
+import { HostLog } from './log';
+import { HostServer } from './server';
+
+interface Args {
+  workspace: string;
+  launchedBy: 'cli' | 'extension' | 'foreground';
+  mode?: 'production' | 'development';
+  foreground: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { workspace: process.cwd(), launchedBy: 'cli', foreground: false };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined) fail(`${k} needs a value`);
+      return x;
+    };
+    if (k === '--workspace') a.workspace = v();
+    else if (k === '--launched-by') a.launchedBy = v() as Args['launchedBy'];
+    else if (k === '--mode') {
+      const m = v();
+      if (m !== 'production' && m !== 'development') fail(`--mode must be production or development, got "${m}"`);
+      a.mode = m;
+    } else if (k === '--foreground') a.foreground = true;
+    else fail(`unknown argument "${k}"`);
+  }
+  return a;
+}
+
+function fail(msg: string, code = 2): never {
+  process.stderr.write(`agentic-bg host: ${msg}\n`);
+  process.exit(code);
+}
+
+async function writeAtomic(file: string, data: string, mode: number): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, data, { mode });
+  await rename(tmp, file);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const workspace = await resolveWorkspace(args.workspace).catch(() => fail(`workspace ${args.workspace} does not exist`));
+  const paths = hostPaths(workspace);
+  await ensureRuntimeDir(paths.runtimeDir);
+  let lock: HostLock;
+  try {
+    lock = await acquireHostLock(paths);
+  } catch (err) {
+    if (err instanceof LockHeldError) {
+      process.stdout.write(`already running for ${workspace} (socket ${paths.socket})\n`);
+      process.exit(0);
+    }
+    throw err;
+  }
+
+  const log = new HostLog({ dir: paths.logsDir, level: 'info', echo: args.foreground });
+  await log.open();
+  const logger = log.logger();
+  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { error: String((err as Error)?.stack ?? err) }));
+
+  const token = randomBytes(24).toString('base64url');
+  await writeAtomic(paths.token, token, 0o600);
+  const core = new HostCore({
+    paths,
+    log,
+    builtinDir: __dirname,
+    launchedBy: args.launchedBy,
+    socket: paths.socket,
+    ...(args.mode ? { modeOverride: args.mode } : {}),
+  });
+  await core.start();
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (drainTimeoutMs: number, why: string): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info('shutdown requested', { why });
+      // stop accepting, but keep serving attached clients while running tasks drain: status
+      // still answers and the stop request gets its reply
+      netServer.close();
+      await core.stop(drainTimeoutMs);
+      await server.close();
+      await Promise.all([paths.socket, paths.token, paths.info].map((f) => unlink(f).catch(() => undefined)));
+      await lock.release();
+      await log.close();
+      process.exit(0);
+    })());
+
+  const server = new HostServer(core, token, log, (p) => void shutdown(p.drainTimeoutMs ?? 10_000, p.reason ?? 'host/shutdown'));
+  // we hold the lock, so a socket file left behind is stale
+  await unlink(paths.socket).catch(() => undefined);
+  const netServer = createServer((sock) => {
+    sock.on('error', () => undefined);
+    server.attach(createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock)));
+  });
+  await new Promise<void>((resolve, reject) => {
+    netServer.once('error', reject);
+    netServer.listen(paths.socket, () => resolve());
+  });
+  if (process.platform !== 'win32') await chmod(paths.socket, 0o600);
+  const startTime = await procStartTime(process.pid);
+  await writeAtomic(
+    paths.info,
+    JSON.stringify({ pid: process.pid, startTime, socket: paths.socket, workspace, version: HOST_VERSION, launchedBy: args.launchedBy, startedAt: core.startedAt.toISOString() }),
+    0o600,
+  );
+
+  process.on('SIGTERM', () => void shutdown(10_000, 'SIGTERM'));
+  process.on('SIGINT', () => void shutdown(10_000, 'SIGINT'));
+  process.on('SIGHUP', () => void core.reloadConfig('signal'));
+
+  // A host the extension launched goes away when nobody has used it for a while (DESIGN §1).
+  if (args.launchedBy === 'extension') {
+    const graceMs = Number(process.env.AGENTIC_IDLE_GRACE_MS ?? 60_000);
+    let idleSince = Date.now();
+    setInterval(() => {
+      const q = core.scheduler.store.countsByState();
+      const busy = core.clients > 0 || q.queued + q.running + q.retrying > 0;
+      if (busy) idleSince = Date.now();
+      else if (Date.now() - idleSince >= graceMs) void shutdown(0, 'idle without clients');
+    }, Math.min(5000, Math.max(250, graceMs / 4))).unref();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`agentic-bg host: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,311 @@
+// The durable log of task state changes, `.agentic/queue.jsonl` (DESIGN §6).
+//
+// - Every append resolves only after its bytes are fdatasync'ed. Appends made while a write is in
+//   flight are grouped and written + synced together (group commit): a burst of 1000 submits costs
+//   a few fsyncs, not 1000. A failed write or sync rejects every append of that group.
+// - All file work (group writes, compaction, close) runs one at a time on a promise chain, so a
+//   compaction never interleaves with a write and no append is lost across the rename.
+// - Replay recovers from a torn last line (truncated away) and from corruption (the original is
+//   kept aside, the valid records are salvaged, the caller is told) — never an empty queue by surprise.
+import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { TaskInfo } from '../../src/shared/model';
+import { nullLogger, type Logger } from '../logger';
+import { ensureGitignore, keepAside, syncDir, tmpPath, writeAtomic } from './journalFiles';
+import { parseJournal, serializeRecord, type JournalRecord } from './journalFormat';
+
+export type { JournalRecord } from './journalFormat';
+
+export interface ReplayResult {
+  tasks: TaskInfo[]; // last 'put' per id, minus deleted, in first-seen order
+  tornTail: boolean; // last line was incomplete and was ignored (and truncated away)
+  corrupt?: { movedTo: string; badLines: number[]; message: string };
+  bytes: number;
+}
+
+export interface JournalOptions {
+  logger?: Logger;
+  /** default true; false = no fsync at all, for tests and benchmark baselines */
+  durable?: boolean;
+  /** shouldCompact() stays false below this size; default 1 MiB */
+  compactMinBytes?: number;
+}
+
+interface Batch {
+  text: string[];
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const MAX_REPORTED_BAD_LINES = 1000;
+
+export class Journal {
+  readonly stats = { appends: 0, fsyncs: 0 };
+  private chain: Promise<void> = Promise.resolve();
+  /** the group that new appends join; it is closed (undefined) once its write starts */
+  private openBatch: Batch | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  /** set after a failure that leaves the file in an unknown state; every later write rejects */
+  private failure: Error | undefined;
+
+  private constructor(
+    readonly file: string,
+    private handle: FileHandle,
+    private size: number,
+    private liveBytes: number,
+    private readonly durable: boolean,
+    private readonly compactMinBytes: number,
+  ) {}
+
+  static async open(file: string, opts: JournalOptions = {}): Promise<{ journal: Journal; replay: ReplayResult }> {
+    const logger = opts.logger ?? nullLogger;
+    const durable = opts.durable ?? true;
+    const dir = dirname(file);
+    await mkdir(dir, { recursive: true });
+    await ensureGitignore(dir);
+    // A compaction that crashed before its rename leaves its temp file; the journal itself is intact.
+    await rm(tmpPath(file), { force: true });
+
+    let buf: Buffer;
+    let existed = true;
+    try {
+      buf = await readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      buf = Buffer.alloc(0);
+      existed = false;
+    }
+    const parsed = parseJournal(buf);
+    const tasks = [...parsed.live.values()].map((l) => l.task);
+    let liveBytes = 0;
+    for (const l of parsed.live.values()) liveBytes += l.bytes;
+
+    let corrupt: ReplayResult['corrupt'];
+    let size: number;
+    if (parsed.badLines.length > 0) {
+      const movedTo = await keepAside(file);
+      const text = tasks.map((task) => serializeRecord({ v: 1, op: 'put', task })).join('');
+      await writeAtomic(file, text, durable);
+      size = liveBytes = Buffer.byteLength(text);
+      const n = parsed.badLines.length;
+      const message =
+        `queue journal ${file} had ${n} corrupt line(s) (${parsed.badLines.slice(0, 10).join(', ')}${n > 10 ? ', …' : ''}); ` +
+        `salvaged ${tasks.length} task(s) from the valid lines; the original is kept at ${movedTo}`;
+      corrupt = { movedTo, badLines: parsed.badLines.slice(0, MAX_REPORTED_BAD_LINES), message };
+      logger.error(message, { file, movedTo, badLines: n, salvaged: tasks.length });
+    } else {
+      size = parsed.keepBytes;
+    }
+
+    const handle = await open(file, 'a');
+    try {
+      if (!corrupt && parsed.keepBytes < buf.length) {
+        // Cut the torn line so the next append starts on a line of its own.
+        await handle.truncate(parsed.keepBytes);
+        if (durable) await handle.datasync();
+        logger.warn('queue journal: ignored an incomplete last line', { file, droppedBytes: buf.length - parsed.keepBytes });
+      }
+      if (!existed && durable) await syncDir(dir); // make the new file's directory entry durable
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    const journal = new Journal(file, handle, size, liveBytes, durable, opts.compactMinBytes ?? 1024 * 1024);
+    logger.debug('queue journal replayed', { file, tasks: tasks.length, lines: parsed.lines, bytes: size });
+    return { journal, replay: { tasks, tornTail: parsed.tornTail, ...(corrupt ? { corrupt } : {}), bytes: size } };
+  }
+
+  /** resolves only after the data is fdatasync'ed (group commit) */
+  append(record: JournalRecord): Promise<void> {
+    let line: string;
+    try {
+      line = serializeRecord(record); // now, so later mutation of the task cannot change what is logged
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.enqueue([line]);
+  }
+
+  /** all in one group: written with one write and one sync */
+  appendMany(records: JournalRecord[]): Promise<void> {
+    let lines: string[];
+    try {
+      lines = records.map(serializeRecord);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return lines.length === 0 ? this.flush() : this.enqueue(lines);
+  }
+
+  /** current file size */
+  get bytes(): number {
+    return this.size;
+  }
+
+  get liveBytesAtLastCompaction(): number {
+    return this.liveBytes;
+  }
+
+  /** the error that stopped the journal, if any (the host reports it as unhealthy) */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  shouldCompact(): boolean {
+    return this.size > this.compactMinBytes && this.size > 4 * this.liveBytes;
+  }
+
+  /**
+   * Atomically rewrites the file with just these tasks. `tasks` must reflect every record
+   * appended before this call (the scheduler passes its current state): those records are written
+   * to the old file first, and records appended after this call land after the snapshot.
+   */
+  compact(tasks: TaskInfo[]): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError());
+    let text: string;
+    try {
+      text = tasks.map((task) => serializeRecord({ v: 1, op: 'put', task })).join('');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Close the current group: it stays ahead of the compaction on the chain; later appends
+    // start a new group queued behind it, so they go to the new file.
+    this.openBatch = undefined;
+    const done = this.chain.then(() => this.rewrite(text));
+    this.chain = done.catch(() => undefined);
+    return done;
+  }
+
+  /** resolves when everything appended so far is durable; rejects if the journal has failed */
+  async flush(): Promise<void> {
+    await this.chain;
+    if (this.failure) throw this.failedError();
+  }
+
+  /** flush + fsync + close; further appends reject */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.closed = true; // synchronously, before the first await: appends from now on reject
+    await this.chain;
+    try {
+      if (this.durable && !this.failure) {
+        await this.handle.sync();
+        this.stats.fsyncs++;
+      }
+    } finally {
+      // After a failed compaction the handle may already be closed; closing is all that is left.
+      await this.handle.close().catch((err: unknown) => {
+        if (!this.failure) throw err;
+      });
+    }
+  }
+
+  private enqueue(lines: string[]): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (this.failure) return Promise.reject(this.failedError());
+    let batch = this.openBatch;
+    if (!batch) {
+      batch = this.openBatch = newBatch();
+      const b = batch;
+      // Queued on the chain, the write starts at the earliest after the current synchronous code
+      // (a microtask), so appends issued in one go share the group.
+      this.chain = this.chain.then(() => this.writeBatch(b));
+    }
+    for (const l of lines) batch.text.push(l);
+    this.stats.appends += lines.length;
+    return batch.promise;
+  }
+
+  private async writeBatch(b: Batch): Promise<void> {
+    if (this.openBatch === b) this.openBatch = undefined; // appends during this I/O form the next group
+    try {
+      if (this.failure) throw this.failedError();
+      await this.writeAll(Buffer.from(b.text.join(''), 'utf8'));
+      if (this.durable) {
+        try {
+          await this.handle.datasync();
+        } catch (err) {
+          // After a failed fsync the kernel may have dropped the dirty pages: what is on disk is
+          // unknown, so stop rather than let later appends claim durability.
+          this.failure = asError(err);
+          throw err;
+        }
+        this.stats.fsyncs++;
+      }
+      b.resolve();
+    } catch (err) {
+      b.reject(err);
+    }
+  }
+
+  private async writeAll(buf: Buffer): Promise<void> {
+    const start = this.size;
+    try {
+      for (let off = 0; off < buf.length; ) {
+        const { bytesWritten } = await this.handle.write(buf, off, buf.length - off, null);
+        if (bytesWritten <= 0) throw new Error(`short write to ${this.file}`);
+        off += bytesWritten;
+      }
+      this.size += buf.length;
+    } catch (err) {
+      // A partial line at the end would become a corrupt middle line once the next group lands
+      // behind it: cut it off. If even that fails, the journal can no longer be trusted.
+      try {
+        await this.handle.truncate(start);
+      } catch (truncErr) {
+        this.failure = asError(truncErr);
+      }
+      throw err;
+    }
+  }
+
+  private async rewrite(text: string): Promise<void> {
+    if (this.failure) throw this.failedError();
+    // The old handle is closed before the rename (Windows refuses to replace an open file) and
+    // reopened on whichever file ends up at the path; nothing else writes meanwhile (the chain).
+    await this.handle.close();
+    try {
+      await writeAtomic(this.file, text, this.durable, () => this.stats.fsyncs++);
+      this.liveBytes = Buffer.byteLength(text);
+    } finally {
+      try {
+        this.handle = await open(this.file, 'a');
+        // From the file itself: a failure after the rename (directory sync) still replaced it.
+        this.size = (await this.handle.stat()).size;
+      } catch (err) {
+        this.failure = asError(err);
+      }
+    }
+    if (this.failure) throw this.failedError();
+  }
+
+  private closedError(): Error {
+    return new Error(`queue journal ${this.file} is closed`);
+  }
+
+  private failedError(): Error {
+    return new Error(`queue journal ${this.file} failed earlier and accepts no more writes: ${this.failure?.message}`, {
+      cause: this.failure,
+    });
+  }
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { text: [], promise, resolve, reject };
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

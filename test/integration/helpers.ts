@@ -1,0 +1,136 @@
+// Shared set-up for integration tests: temp workspaces, the real CLI and host from dist/, an
+// isolated runtime dir per test file (so tests never attach to a developer's own hosts).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { connectHost, type HostConnection } from '../../host/client/connect';
+import { hostPaths } from '../../host/daemon/paths';
+import type { TaskInfo } from '../../src/shared/model';
+import * as P from '../../src/shared/protocol';
+
+export const ROOT = join(__dirname, '..', '..');
+export const CLI = join(ROOT, 'dist', 'cli.js');
+export const AGENTS = join(ROOT, 'test', 'fixtures', 'agents');
+export const NODE = process.execPath;
+
+/** One runtime dir per test process: set before anything computes host paths. */
+export const RUNTIME = mkdtempSync(join(tmpdir(), 'agbg-rt-'));
+process.env.XDG_RUNTIME_DIR = RUNTIME;
+
+export function makeWorkspace(config: string | undefined, files: Record<string, string> = {}): string {
+  const ws = mkdtempSync(join(tmpdir(), 'agbg-ws-'));
+  if (config !== undefined) writeFileSync(join(ws, 'agentic_config.yaml'), config);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(ws, f)), { recursive: true });
+    writeFileSync(join(ws, f), text);
+  }
+  return ws;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function cli(ws: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE, [CLI, ...args, '--workspace', ws], { env: { ...process.env, XDG_RUNTIME_DIR: RUNTIME } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`agentic-bg ${args.join(' ')} timed out\n${stdout}\n${stderr}`));
+    }, opts.timeoutMs ?? 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+  });
+}
+
+export async function cliJson<T>(ws: string, args: string[]): Promise<T> {
+  const r = await cli(ws, [...args, '--json']);
+  if (r.code !== 0 && !r.stdout.trim()) throw new Error(`agentic-bg ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+export async function connect(ws: string): Promise<HostConnection> {
+  return connectHost(hostPaths(ws), 'test');
+}
+
+export function hostInfo(ws: string): { pid: number; socket: string } {
+  return JSON.parse(readFileSync(hostPaths(ws).info, 'utf8')) as { pid: number; socket: string };
+}
+
+/** Polls until fn returns a truthy value (or throws after timeoutMs). */
+export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function waitTask(ws: string, id: string): Promise<TaskInfo> {
+  const c = await connect(ws);
+  try {
+    return await c.request(P.WaitTaskRequest.type, { id, timeoutMs: 60_000 });
+  } finally {
+    c.close();
+  }
+}
+
+/** pids of live processes whose command line contains marker */
+export function pidsWithMarker(marker: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (cmd.includes(marker) && Number(d) !== process.pid) out.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) Z /.test(stat); // a zombie is dead for our purposes
+  } catch {
+    return false;
+  }
+}
+
+/** Stops the workspace's host if one runs (kill -9 as a last resort) and removes the workspace. */
+export async function cleanup(ws: string): Promise<void> {
+  let pid: number | undefined;
+  try {
+    pid = hostInfo(ws).pid;
+  } catch {
+    // no host info
+  }
+  await cli(ws, ['stop', '--timeout', '2']).catch(() => undefined);
+  if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  rmSync(ws, { recursive: true, force: true });
+}
+
+export function yaml(s: string): string {
+  return s.replace(/^\n/, '');
+}
