@@ -2,7 +2,8 @@
 // Usage: node test/run.mjs [unit|integration ...]   (default: unit and integration)
 // Node 20's --test does not expand globs, so the files are listed here.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('.', import.meta.url).pathname;
@@ -24,9 +25,27 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// spec for people, TAP into a file for the closing "N passed, N failed" line CI reads
+const tap = join(mkdtempSync(join(tmpdir(), 'agbg-tap-')), 'results.tap');
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  [
+    '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
-child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+child.on('exit', (code, signal) => {
+  let summary = '';
+  try {
+    const text = readFileSync(tap, 'utf8');
+    const count = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    summary = `${count('pass')} passed, ${count('fail') + count('cancelled')} failed, ${count('skipped') + count('todo')} skipped`;
+  } catch {
+    summary = '0 passed, 1 failed';
+  }
+  process.stdout.write(`\n${summary}\n`);
+  process.exit(signal ? 1 : (code ?? 1));
+});

@@ -71,6 +71,7 @@ export class Scheduler {
   private readonly waiters = new Map<string, Array<(t: TaskInfo) => void>>();
   private retryTimer: NodeJS.Timeout | undefined;
   private draining = false;
+  private compacting: Promise<void> | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
   /** [finishedAt ms, failed] of the last minute, for status rates */
@@ -460,10 +461,20 @@ export class Scheduler {
   }
 
   private append(records: JournalRecord[]): Promise<void> {
-    return this.deps.journal.appendMany(records).catch((err: unknown) => {
+    const j = this.deps.journal;
+    const done = j.appendMany(records).catch((err: unknown) => {
       this.deps.logger.error('journal write failed', { error: String(err) });
       throw err;
     });
+    if (!this.compacting && j.shouldCompact()) {
+      // the snapshot holds every change appended so far, so nothing is lost by the rewrite
+      this.compacting = j
+        .compact(this.store.snapshot())
+        .then(() => this.deps.logger.debug('journal compacted', { bytes: j.bytes }))
+        .catch((err: unknown) => this.deps.logger.error('journal compaction failed', { error: String(err) }))
+        .finally(() => (this.compacting = undefined));
+    }
+    return done;
   }
 }
 

@@ -1,0 +1,152 @@
+// Nothing outlives the host, even on `kill -9` of the host (DESIGN §7). Agents are arbitrary
+// commands that cannot be made to watch their parent, so the host keeps ONE tiny `sh` process
+// holding a pipe from it: the host writes `+PGID` / `-PGID` lines as agent process groups start and
+// end; when the pipe reaches EOF — the host exited or died, the kernel closes its end either way —
+// the watchdog kills every group still recorded and exits.
+//
+// Why sh and not node: an idle sh costs ~1 MB, a node process ~40 MB. The loop uses only shell
+// builtins (read, case, parameter expansion), so a line never costs a fork.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { nullLogger, type Logger } from '../logger';
+
+// $g holds the recorded pgids as " 12 345 " (space-delimited on both sides), so membership and
+// removal are exact-word pattern matches without any external command.
+// - INT and HUP are ignored: they come from a terminal, and the watchdog must outlive the host's
+//   terminal like the host's agents would; only EOF on stdin ends it.
+// - pgids 0 and 1 are refused: `kill -0` / `kill -1` would mean "my group" / "everything".
+// - on EOF: SIGTERM (+SIGCONT for throttled groups), up to ~1 s for the groups to go, SIGKILL.
+//   `kill -SIG -N` rather than `kill -s SIG -- -N`: dash rejects `--` in its kill builtin.
+export const WATCHDOG_SCRIPT = `trap '' INT HUP
+g=' '
+while IFS= read -r l; do
+  n=\${l#?}
+  case $n in ''|*[!0-9]*|0|1) continue ;; esac
+  case $l in
+    +*) case $g in *" $n "*) ;; *) g="$g$n " ;; esac ;;
+    -*) case $g in *" $n "*) g="\${g%% $n *} \${g#* $n }" ;; esac ;;
+  esac
+done
+[ "$g" = ' ' ] && exit 0
+for n in $g; do kill -TERM -$n 2>/dev/null; kill -CONT -$n 2>/dev/null; done
+i=0
+while [ $i -lt 10 ]; do
+  a=
+  for n in $g; do kill -0 -$n 2>/dev/null && a=1; done
+  [ -z "$a" ] && exit 0
+  sleep 0.1 2>/dev/null || sleep 1
+  i=$((i + 1))
+done
+for n in $g; do kill -KILL -$n 2>/dev/null; done
+exit 0
+`;
+
+const CLOSE_WAIT_MS = 5000;
+const MAX_RESPAWNS = 1;
+
+export class Watchdog {
+  private child: ChildProcess | undefined;
+  private readonly tracked = new Set<number>();
+  private respawns = 0;
+  private closing = false;
+
+  private constructor(private readonly logger: Logger) {}
+
+  static start(logger: Logger = nullLogger): Watchdog {
+    const w = new Watchdog(logger.child({ component: 'watchdog' }));
+    w.spawnChild();
+    return w;
+  }
+
+  /** pid of the running watchdog process, if any. */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
+  }
+
+  /** Record an agent process group; call right after spawn (e.g. from runOneShot's onSpawn). */
+  track(pgid: number): void {
+    if (!Number.isInteger(pgid) || pgid <= 1 || this.tracked.has(pgid)) return;
+    this.tracked.add(pgid);
+    this.send(`+${pgid}\n`);
+  }
+
+  /** Forget a group once it is gone, so the watchdog never signals a pgid that may be reused. */
+  untrack(pgid: number): void {
+    if (!this.tracked.delete(pgid)) return;
+    this.send(`-${pgid}\n`);
+  }
+
+  /**
+   * Normal shutdown, after the host has itself killed its agents: close the pipe; the watchdog
+   * kills whatever is still recorded (normally nothing) and exits. Resolves when it has exited.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.ref(); // keep the loop alive until it has exited, so the caller's await completes
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.logger.warn('watchdog did not exit after its pipe closed; killing it', { pid: child.pid });
+        child.kill('SIGKILL');
+      }, CLOSE_WAIT_MS);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.stdin?.end();
+    });
+  }
+
+  private send(line: string): void {
+    const stdin = this.child?.stdin;
+    if (stdin && !stdin.destroyed && stdin.writable) stdin.write(line);
+  }
+
+  private spawnChild(): void {
+    let child: ChildProcess;
+    try {
+      child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'agentic-watchdog'], {
+        // detached: its own session and group, so a signal to the host's group (Ctrl-C in the
+        // terminal that ran `agentic-bg start --foreground`) does not take it down with the host.
+        detached: true,
+        cwd: '/', // it may outlive the host: it must not pin the workspace's directory
+        stdio: ['pipe', 'ignore', 'ignore'],
+        windowsHide: true,
+      });
+    } catch (err) {
+      this.logger.error('cannot start the watchdog', { error: (err as Error).message });
+      return;
+    }
+    this.child = child;
+    // The watchdog must never be the reason the host's event loop stays alive.
+    child.unref();
+    const stdin = child.stdin as Socket | null;
+    stdin?.unref();
+    // EPIPE when the watchdog died: its 'exit' handler deals with that.
+    stdin?.on('error', () => {});
+    child.on('error', (err) => {
+      this.logger.error('watchdog process error', { error: err.message });
+      if (child.pid === undefined) this.onExit(child, null, null);
+    });
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+    if (child.pid !== undefined) {
+      this.logger.debug('watchdog started', { pid: child.pid });
+      // After a respawn, the new watchdog must know every group the old one was guarding.
+      if (this.tracked.size) this.send([...this.tracked].map((p) => `+${p}\n`).join(''));
+    }
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    if (this.closing) return;
+    this.logger.error('watchdog exited unexpectedly', { pid: child.pid, code, signal });
+    if (this.respawns >= MAX_RESPAWNS) {
+      this.logger.error('watchdog not respawned again: agents may outlive a crash of the host');
+      return;
+    }
+    this.respawns++;
+    this.spawnChild();
+  }
+}
