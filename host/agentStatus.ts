@@ -1,13 +1,14 @@
 // The Agents part of the status: one AgentInfo per configured agent, plus any agent that still
 // has tasks in the queue but is no longer configured (so nothing waits invisibly).
-import type { ResolvedConfig } from '../src/shared/configSchema';
+import type { AgentConfig, ResolvedConfig } from '../src/shared/configSchema';
 import type { AgentInfo } from '../src/shared/model';
-import type { Scheduler } from './queue/scheduler';
+import type { GateResult, Scheduler } from './queue/scheduler';
 
-export function agentInfos(cfg: ResolvedConfig, s: Scheduler): AgentInfo[] {
+export function agentInfos(cfg: ResolvedConfig, s: Scheduler, gate: (a: AgentConfig) => GateResult | undefined = () => undefined): AgentInfo[] {
   const out: AgentInfo[] = [];
   for (const a of Object.values(cfg.agents)) {
     const running = s.runningFor(a.id);
+    const held = a.kind !== 'none' && a.enabled ? gate(a) : undefined;
     const state = a.kind === 'none' ? 'unconfigured' : !a.enabled || !cfg.enabled ? 'stopped' : running > 0 ? 'running' : 'idle';
     out.push({
       id: a.id,
@@ -29,7 +30,7 @@ export function agentInfos(cfg: ResolvedConfig, s: Scheduler): AgentInfo[] {
         ...(a.maxCpuPercent !== undefined ? { maxCpuPercent: a.maxCpuPercent } : {}),
         timeoutMs: a.timeoutMs,
       },
-      ...(a.kind === 'none' ? { reason: 'no command configured' } : !a.enabled ? { reason: 'disabled in agentic_config.yaml' } : !cfg.enabled ? { reason: 'background.enabled is false' } : {}),
+      ...(held ? { reason: held.reason } : a.kind === 'none' ? { reason: 'no command configured' } : !a.enabled ? { reason: 'disabled in agentic_config.yaml' } : !cfg.enabled ? { reason: 'background.enabled is false' } : {}),
     });
   }
   for (const id of s.queuedAgents()) {

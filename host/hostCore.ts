@@ -2,7 +2,7 @@
 // scheduler, findings and the status model. main.ts adds the process concerns (lock, socket,
 // signals); server.ts binds this to the protocol. Tests drive it directly.
 import { mkdir, readFile } from 'node:fs/promises';
-import type { ResolvedConfig } from '../src/shared/configSchema';
+import type { AgentConfig, ResolvedConfig } from '../src/shared/configSchema';
 import { resolveConfig } from '../src/shared/configSchema';
 import type { AgentInfo, ConfigIssue, ConfigState, Finding, HostStatus, TaskInfo } from '../src/shared/model';
 import { PROTOCOL_VERSION } from '../src/shared/protocol';
@@ -18,7 +18,7 @@ import { TaskRunner } from './agents/taskRunner';
 import { Watchdog } from './agents/watchdog';
 import { isSameProcess, killGroup } from './agents/processTree';
 import { Journal } from './queue/journal';
-import { Scheduler } from './queue/scheduler';
+import { Scheduler, type GateResult } from './queue/scheduler';
 import { TaskStore } from './queue/taskStore';
 import { agentInfos } from './agentStatus';
 
@@ -55,6 +55,7 @@ export class HostCore {
   private unwatch: (() => void) | undefined;
   private recoveredFrom: string | undefined;
   private listeners: Partial<HostEvents>[] = [];
+  private readonly gates: Array<(a: AgentConfig) => GateResult | undefined> = [];
 
   constructor(readonly opts: HostCoreOptions) {
     this.logger = opts.log.logger();
@@ -98,6 +99,7 @@ export class HostCore {
       runner,
       logger: this.logger,
       config: () => this.config,
+      gate: (a) => this.gate(a),
       events: {
         taskChanged: (t) => this.emit('taskChanged', t),
         tasksRemoved: (ids) => this.emit('tasksRemoved', ids),
@@ -114,6 +116,23 @@ export class HostCore {
     if (changedDuringStart) await this.reloadConfig('watch');
     this.scheduler.pump();
     this.logger.info('host started', { pid: process.pid, workspace: paths.workspace, mode: this.mode, tasks: replay.tasks.length });
+  }
+
+  /**
+   * Adds a reason an agent may be held (quarantine, approval, trust). Call `scheduler.pump()`
+   * when a gate opens so waiting tasks start.
+   */
+  addGate(fn: (a: AgentConfig) => GateResult | undefined): void {
+    this.gates.push(fn);
+  }
+
+  /** the first gate that holds this agent, if any */
+  gate(a: AgentConfig): GateResult | undefined {
+    for (const g of this.gates) {
+      const r = g(a);
+      if (r) return r;
+    }
+    return undefined;
   }
 
   get mode(): 'production' | 'development' {
@@ -173,7 +192,7 @@ export class HostCore {
   }
 
   agents(): AgentInfo[] {
-    return agentInfos(this.config, this.scheduler);
+    return agentInfos(this.config, this.scheduler, (a) => this.gate(a));
   }
 
   status(): HostStatus {

@@ -52,6 +52,16 @@ export interface SchedulerDeps {
   events: SchedulerEvents;
   now?: () => number;
   random?: () => number;
+  /**
+   * Why an agent cannot start tasks now (quarantined, awaiting approval, untrusted workspace), or
+   * undefined. With refuse: true a submit is refused outright; otherwise its tasks wait.
+   */
+  gate?(agent: AgentConfig): GateResult | undefined;
+}
+
+export interface GateResult {
+  reason: string;
+  refuse: boolean;
 }
 
 export class SubmitError extends Error {}
@@ -173,6 +183,8 @@ export class Scheduler {
     }
     if (agent.kind === 'none') throw new SubmitError(`agent "${item.agent}" has no command configured`);
     if (!agent.enabled) throw new SubmitError(`agent "${item.agent}" is disabled`);
+    const gate = this.deps.gate?.(agent);
+    if (gate?.refuse) throw new SubmitError(`agent "${item.agent}": ${gate.reason}`);
     if (!item.task) throw new SubmitError('a task name is required');
     const files = [...new Set(item.files ?? [])];
     const key = item.key ?? defaultKey(item.agent, item.task, files);
@@ -227,7 +239,7 @@ export class Scheduler {
       now: this.now(),
       agentHasCapacity: (id: string) => {
         const a = cfg.agents[id];
-        if (!a || a.kind === 'none' || !a.enabled) return false;
+        if (!a || a.kind === 'none' || !a.enabled || this.deps.gate?.(a)) return false;
         const limit = cfg.mode === 'development' ? 1 : a.concurrency;
         return (this.runningByAgent.get(id) ?? 0) < limit;
       },
