@@ -325,6 +325,9 @@ export class Scheduler {
       failed = true;
       dropped = this.store.transition(id, 'failed', base, now);
     }
+    const fields = { taskId: id, agent: agent.id, task: t.task, attempt: t.attempts, state: t.state, ...(t.reason ? { reason: t.reason } : {}), ...(t.detail ? { detail: t.detail } : {}) };
+    if (t.state === 'succeeded') this.deps.logger.debug('task finished', { ...fields, findings: o.findings.length });
+    else this.deps.logger.warn(`task ${t.state}`, fields);
     if (isFinal(t.state)) {
       this.recentFinishes.push([nowMs, failed]);
       this.resolveWaiters(t);
