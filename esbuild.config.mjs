@@ -1,6 +1,9 @@
-// Bundles the host, the CLI and the built-in agents into dist/ (CommonJS, Node 20).
+// Bundles the host, the CLI and the built-in agents into dist/ (CommonJS, Node 20); the VS Code
+// extension into dist/extension.js; the in-VS Code test suite into out/test/vscode/; and writes the
+// JSON Schema of agentic_config.yaml (generated from the zod schema) to dist/.
 // The host runs on VS Code's Electron Node and on system Node, so no native modules are bundled.
 import * as esbuild from 'esbuild';
+import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -20,10 +23,32 @@ const builds = [
   { entryPoints: { host: 'host/main.ts' }, outdir: 'dist' },
   { entryPoints: { cli: 'host/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: { 'builtin-secrets': 'host/builtin/secretsMain.ts' }, outdir: 'dist' },
+  // the agent SDK (vscode-jsonrpc bundled in): persistent agents require(process.env.AGENTIC_SDK)
+  { entryPoints: { sdk: 'host/sdk/agent.ts' }, outdir: 'dist' },
+  // the extension: 'vscode' is provided by the extension host at run time
+  { entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  // the suite that runs inside a real VS Code (npm run test:vscode): one file per test module so
+  // mocha can load them after it has set up its globals; mocha itself comes from node_modules
+  {
+    entryPoints: Object.fromEntries(
+      readdirSync('test/vscode/suite').filter((f) => f.endsWith('.ts')).map((f) => [f.replace(/\.ts$/, ''), `test/vscode/suite/${f}`]),
+    ),
+    outdir: 'out/test/vscode',
+    external: ['vscode', 'mocha'],
+  },
 ];
+
+/** dist/agentic_config.schema.json, contributed through `yamlValidation`, from configSchema.ts. */
+async function writeJsonSchema() {
+  const r = await esbuild.build({ ...common, sourcemap: false, minify: false, entryPoints: ['src/shared/jsonSchema.ts'], write: false });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', r.outputFiles[0].text)(mod, mod.exports, () => undefined);
+  mkdirSync('dist', { recursive: true });
+  writeFileSync('dist/agentic_config.schema.json', JSON.stringify(mod.exports.configJsonSchema(), null, 2) + '\n');
+}
 
 if (watch) {
   for (const b of builds) (await esbuild.context({ ...common, ...b })).watch();
 } else {
-  await Promise.all(builds.map((b) => esbuild.build({ ...common, ...b })));
+  await Promise.all([...builds.map((b) => esbuild.build({ ...common, ...b })), writeJsonSchema()]);
 }

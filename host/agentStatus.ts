@@ -2,7 +2,9 @@
 // has tasks in the queue but is no longer configured (so nothing waits invisibly).
 import type { AgentConfig, ResolvedConfig } from '../src/shared/configSchema';
 import type { AgentInfo } from '../src/shared/model';
+import type { AgentHealth } from './agents/supervisor';
 import type { GateResult, Scheduler } from './queue/scheduler';
+import type { LiveNumbers } from './agents/monitor';
 
 export function agentInfos(cfg: ResolvedConfig, s: Scheduler, gate: (a: AgentConfig) => GateResult | undefined = () => undefined): AgentInfo[] {
   const out: AgentInfo[] = [];
@@ -53,4 +55,51 @@ export function agentInfos(cfg: ResolvedConfig, s: Scheduler, gate: (a: AgentCon
     });
   }
   return out;
+}
+
+/** What the limits monitor knows: the tier an agent gets, and live numbers while it runs. */
+export interface LimitsView {
+  tierFor(a: AgentConfig): { tier: AgentInfo['tier']; reason?: string };
+  live(agent: string): LiveNumbers | undefined;
+}
+
+/**
+ * Adds the enforcement tier (DESIGN §5) and, for agents with running tasks, their live CPU %,
+ * RSS and every pid of their process groups (not just the leaders) from the last sample.
+ */
+export function withLimits(infos: AgentInfo[], cfg: ResolvedConfig, limits: LimitsView | undefined): AgentInfo[] {
+  if (!limits) return infos;
+  return infos.map((info) => {
+    const a = cfg.agents[info.id];
+    if (!a || a.kind === 'none') return info;
+    const { tier, reason } = limits.tierFor(a);
+    const live = limits.live(a.id);
+    return {
+      ...info,
+      tier: live?.tier ?? tier,
+      ...(reason ? { tierReason: reason } : {}),
+      ...(live ? { pids: [...new Set([...info.pids, ...live.pids])].sort((x, y) => x - y) } : {}),
+      ...(live?.cpuPercent !== undefined ? { cpuPercent: live.cpuPercent } : {}),
+      ...(live?.rssBytes !== undefined ? { rssBytes: live.rssBytes } : {}),
+    };
+  });
+}
+
+/**
+ * Adds the supervisor's view of an agent (persistent process, restarts, last exit and stderr,
+ * quarantine) to its row. A stopped or unconfigured agent keeps its state: that is the config's.
+ */
+export function withHealth(info: AgentInfo, h: AgentHealth | undefined): AgentInfo {
+  if (!h) return info;
+  const live = info.state === 'idle' || info.state === 'running';
+  return {
+    ...info,
+    ...(live && h.state ? { state: h.state } : {}),
+    ...(h.pids ? { pids: h.pids } : {}),
+    restarts: h.restarts,
+    ...(h.lastExit ? { lastExit: h.lastExit } : {}),
+    ...(h.stderrTail ? { stderrTail: h.stderrTail } : {}),
+    // a gate's reason (quarantine, approval) is already there and says more
+    ...(live && h.reason && !info.reason ? { reason: h.reason } : {}),
+  };
 }

@@ -28,6 +28,8 @@ usage: agentic-bg <command> [options] [--workspace DIR]
   reload                                                 re-read agentic_config.yaml now
   logs [--follow] [--lines N]                            the host log
   findings [--file F] [--agent A] [--json]               current findings
+  baseline [--agent A] [--json]                          accept the current findings: agents with
+                                                         baseline: true then report only new ones
 
 exit codes: 0 ok · 1 failure · 2 bad usage or invalid config · 3 host not running
 `;
@@ -51,6 +53,7 @@ const SPECS: Record<string, FlagSpec> = {
   reload: { json: 'boolean' },
   logs: { follow: 'boolean', lines: 'string' },
   findings: { file: 'string', agent: 'string', json: 'boolean' },
+  baseline: { agent: 'string', json: 'boolean' },
 };
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -263,6 +266,18 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'logs':
       return logs(paths, p);
+    case 'baseline': {
+      const conn = await attached(paths);
+      const agent = str(p, 'agent');
+      const r = await conn.request(P.RecordBaselineRequest.type, agent ? { agent } : {});
+      conn.close();
+      if (bool(p, 'json')) json(r);
+      else {
+        const per = Object.entries(r.agents).map(([a, n]) => `${a}: ${n}`).join(', ');
+        out(`recorded ${r.total} finding(s)${per ? ` (${per})` : ''} in ${r.file}`);
+      }
+      return 0;
+    }
     case 'findings': {
       const conn = await attached(paths);
       const file = str(p, 'file');

@@ -3,26 +3,32 @@
 // signals); server.ts binds this to the protocol. Tests drive it directly.
 import { mkdir, readFile } from 'node:fs/promises';
 import type { AgentConfig, ResolvedConfig } from '../src/shared/configSchema';
-import { resolveConfig } from '../src/shared/configSchema';
 import type { AgentInfo, ConfigIssue, ConfigState, Finding, HostStatus, TaskInfo } from '../src/shared/model';
 import { PROTOCOL_VERSION } from '../src/shared/protocol';
 import type { FileFindings } from './findings/findingsStore';
 import { FindingsStore } from './findings/findingsStore';
+import { Baselines, type RecordResult } from './findings/baselines';
 import { diffConfig } from './config/diff';
-import { loadConfigFile } from './config/load';
+import { loadConfigCached, type ConfigCache } from './config/cache';
 import { watchConfig } from './config/watch';
 import type { HostPaths } from './daemon/paths';
 import type { HostLog } from './log';
 import type { Logger } from './logger';
 import { TaskRunner } from './agents/taskRunner';
+import { Supervisor } from './agents/supervisor';
 import { Watchdog } from './agents/watchdog';
+import { createCgroupTier } from './agents/cgroup';
+import { Monitor } from './agents/monitor';
 import { isSameProcess, killGroup } from './agents/processTree';
 import { Journal } from './queue/journal';
 import { Scheduler, type GateResult } from './queue/scheduler';
 import { TaskStore } from './queue/taskStore';
-import { agentInfos } from './agentStatus';
+import { agentInfos, withHealth, withLimits } from './agentStatus';
+import { Approvals } from './approval';
 
 export const HOST_VERSION = '0.1.0';
+/** how long persistent agents get to exit after agent/shutdown before SIGTERM → SIGKILL */
+const PERSISTENT_STOP_GRACE_MS = 3000;
 
 export interface HostCoreOptions {
   paths: HostPaths;
@@ -33,6 +39,12 @@ export interface HostCoreOptions {
   socket: string;
   /** false in tests that do not need the kill -9 safety net */
   watchdog?: boolean;
+  /** untrusted workspace (--restricted): `command` agents are refused, built-ins run */
+  restricted?: boolean;
+  /** --require-approval: `command` agents wait for agents/approve at their current hash */
+  requireApproval?: boolean;
+  /** validated configs kept by content (config/cache.ts): a start on a known config skips zod and yaml */
+  configCache?: ConfigCache;
 }
 
 export interface HostEvents {
@@ -45,6 +57,8 @@ export interface HostEvents {
 export class HostCore {
   readonly logger: Logger;
   readonly findings = new FindingsStore();
+  /** .agentic/baseline.json and the findings it hides (created in start(): it needs the paths) */
+  baselines!: Baselines;
   readonly startedAt = new Date();
   config!: ResolvedConfig;
   configState!: ConfigState;
@@ -52,13 +66,35 @@ export class HostCore {
   scheduler!: Scheduler;
   clients = 0;
   private watchdog: Watchdog | undefined;
+  /** samples running agents and enforces their limits (DESIGN §5); created in start() */
+  monitor: Monitor | undefined;
+  /** persistent agents' processes, restarts and quarantine (one-shot agents' too); created in start() */
+  supervisor: Supervisor | undefined;
   private unwatch: (() => void) | undefined;
   private recoveredFrom: string | undefined;
   private listeners: Partial<HostEvents>[] = [];
   private readonly gates: Array<(a: AgentConfig) => GateResult | undefined> = [];
 
+  readonly approvals: Approvals;
+
   constructor(readonly opts: HostCoreOptions) {
     this.logger = opts.log.logger();
+    this.approvals = new Approvals(opts.paths.workspace, { restricted: !!opts.restricted, requireApproval: !!opts.requireApproval });
+    this.addGate((a) => this.approvals.gate(a));
+  }
+
+  /** agents/approve: opens the agent's gate when the hash is current; waiting tasks start. */
+  approve(id: string, hash: string): { approved: boolean; hash?: string } | undefined {
+    const a = this.config.agents[id];
+    if (!a) return undefined;
+    if (a.kind !== 'command') return { approved: true };
+    const approved = this.approvals.approve(a, hash);
+    if (approved) {
+      this.logger.info('agent approved', { agent: id });
+      this.scheduler.pump();
+      this.emit('statusChanged');
+    }
+    return { approved, hash: this.approvals.hash(a) };
   }
 
   on(l: Partial<HostEvents>): () => void {
@@ -86,7 +122,29 @@ export class HostCore {
     }
     if (replay.tornTail) this.logger.warn('ignored a torn last line in the task journal (the host died mid-write)');
     if (this.opts.watchdog !== false) this.watchdog = Watchdog.start(this.logger);
+    this.baselines = new Baselines(`${paths.dataDir}/baseline.json`, this.logger);
+    this.monitor = new Monitor({ logger: this.logger, mode: () => this.mode, cgroup: await createCgroupTier(this.logger) });
+    this.supervisor = new Supervisor({
+      workspace: paths.workspace,
+      builtinDir: this.opts.builtinDir,
+      logsDir: paths.logsDir,
+      taskLogsDir: paths.taskLogsDir,
+      logger: this.logger,
+      baselines: this.baselines,
+      monitor: this.monitor,
+      ...(this.watchdog ? { watchdog: this.watchdog } : {}),
+      // a quarantine lifted or an agent became ready: waiting tasks may start now
+      onChange: () => {
+        this.scheduler?.pump();
+        this.emit('statusChanged');
+      },
+    });
+    this.addGate((a) => this.supervisor?.gate(a));
+    const supervisor = this.supervisor;
     const runner = new TaskRunner({
+      supervisor,
+      monitor: this.monitor,
+      baselines: this.baselines,
       workspace: paths.workspace,
       builtinDir: this.opts.builtinDir,
       taskLogsDir: paths.taskLogsDir,
@@ -96,20 +154,24 @@ export class HostCore {
     this.scheduler = new Scheduler({
       store: new TaskStore(this.config.historyLimit),
       journal,
-      runner,
+      // one-shot outcomes feed the supervisor's quarantine (an agent that cannot be spawned)
+      runner: { run: (req, onStart) => runner.run(req, onStart).then((o) => supervisor.observe(req.agent, o)) },
       logger: this.logger,
-      config: () => this.config,
+      // with --mode applied: concurrency and retries follow the mode the host runs in
+      config: () => (this.opts.modeOverride && this.opts.modeOverride !== this.config.mode ? { ...this.config, mode: this.opts.modeOverride } : this.config),
       gate: (a) => this.gate(a),
       events: {
         taskChanged: (t) => this.emit('taskChanged', t),
         tasksRemoved: (ids) => this.emit('tasksRemoved', ids),
-        findings: (t, f) => this.applyFindings(t, f),
+        findings: (t, f, b) => this.applyFindings(t, f, b),
       },
     });
     await this.reapLeftovers(replay.tasks);
     // rebuild the current findings from the retained history, oldest run first
     const done = replay.tasks.filter((t) => t.state === 'succeeded' && t.findings).sort((a, b) => ((a.finishedAt ?? '') < (b.finishedAt ?? '') ? -1 : 1));
     for (const t of done) this.findings.apply(t, t.findings!);
+    // those runs may predate the baseline: hide what it accepts now
+    await this.refilterBaseline();
     const { requeued, interrupted } = this.scheduler.restore(replay.tasks);
     if (requeued.length) this.logger.warn(`re-queued ${requeued.length} task(s) that were running when the host stopped`, { ids: requeued.map((t) => t.id) });
     if (interrupted.length) this.logger.warn(`parked ${interrupted.length} write task(s) as interrupted`, { ids: interrupted.map((t) => t.id) });
@@ -139,6 +201,18 @@ export class HostCore {
     return this.opts.modeOverride ?? this.config.mode;
   }
 
+  /**
+   * agents/restart (`agentic-bg restart-agent ID`): clears the agent's quarantine and restart
+   * counters (a running persistent agent is restarted after its tasks), then waiting tasks start.
+   */
+  restartAgent(id: string): AgentInfo | undefined {
+    if (!this.config.agents[id] && !this.agents().some((a) => a.id === id)) return undefined;
+    if (this.supervisor?.reset(id)) this.logger.info('agent reset by restart-agent', { agent: id });
+    this.scheduler.pump();
+    this.emit('statusChanged');
+    return this.agents().find((a) => a.id === id);
+  }
+
   /** A killed host's agents: the watchdog normally got them; this catches what it could not. */
   private async reapLeftovers(tasks: TaskInfo[]): Promise<void> {
     for (const t of tasks) {
@@ -154,11 +228,13 @@ export class HostCore {
 
   private async loadConfig(initial: boolean): Promise<{ applied: boolean; issues: ConfigIssue[]; changedAgents: string[] }> {
     const file = this.opts.paths.config;
-    const res = await loadConfigFile(file);
+    // only the start takes the cache: a reload is an edit, which the cache has not seen
+    const res = await loadConfigCached(file, initial ? this.opts.configCache : undefined);
     const at = new Date().toISOString();
     if (!res.ok) {
       const kept = !initial;
-      if (initial) this.config = resolveConfig({ background: { agents: {} } });
+      // loaded here, not at the top: zod comes with it, and a valid config never needs it (cache.ts)
+      if (initial) this.config = (await import('../src/shared/configSchema')).resolveConfig({ background: { agents: {} } });
       this.configState = { file, exists: res.exists, valid: false, usingDefault: false, issues: res.issues, loadedAt: at, keptPrevious: kept };
       this.logger.error(`${file} is invalid${kept ? '; the previous configuration stays in force' : ''}`, { issues: res.issues.map((i) => `${i.line ?? '?'}:${i.column ?? '?'} ${i.message}`) });
       this.emit('statusChanged');
@@ -173,6 +249,7 @@ export class HostCore {
       const d = diffConfig(prev, res.config);
       changedAgents = [...d.addedAgents, ...d.changedAgents, ...d.removedAgents];
       this.logger.info('configuration reloaded', { ...d });
+      this.supervisor?.configChanged(res.config);
       const dropped = this.scheduler.store.setHistoryLimit(res.config.historyLimit);
       if (dropped.length) this.emit('tasksRemoved', dropped);
       this.scheduler.pump();
@@ -186,13 +263,32 @@ export class HostCore {
     return this.loadConfig(false);
   }
 
-  private applyFindings(t: TaskInfo, f: Finding[]): void {
+  private applyFindings(t: TaskInfo, f: Finding[], baselined: Finding[] = []): void {
     const changes = this.findings.apply(t, f);
+    this.baselines.noteRun(t, f, baselined);
     if (changes.length) this.emit('findings', t.agent, t.id, changes);
   }
 
+  /** findings/baseline: records the current findings, then withdraws those it now hides. */
+  async recordBaseline(agent?: string): Promise<RecordResult> {
+    const r = await this.baselines.record(this.findings, this.config, agent);
+    await this.refilterBaseline();
+    return r;
+  }
+
+  private async refilterBaseline(): Promise<void> {
+    // taskId '': the change comes from the baseline, not from a run (each finding keeps its own)
+    for (const { agent, files } of await this.baselines.refilter(this.findings, this.config)) if (files.length) this.emit('findings', agent, '', files);
+  }
+
   agents(): AgentInfo[] {
-    return agentInfos(this.config, this.scheduler, (a) => this.gate(a));
+    const infos = agentInfos(this.config, this.scheduler, (a) => this.gate(a)).map((i) => withHealth(i, this.supervisor?.health(i.id)));
+    return withLimits(infos, this.config, this.monitor).map((info) => {
+      const a = this.config.agents[info.id];
+      if (a?.kind !== 'command') return info;
+      // what a client shows for approval: argv template, env keys (never values), and the hash
+      return { ...info, envKeys: Object.keys(a.env).sort(), approvalHash: this.approvals.hash(a), approved: this.approvals.isApproved(a) };
+    });
   }
 
   status(): HostStatus {
@@ -224,6 +320,8 @@ export class HostCore {
       agents,
       config: this.configState,
       journal: { file: this.opts.paths.journal, bytes: this.journal.bytes, ...(this.recoveredFrom ? { recoveredFrom: this.recoveredFrom } : {}) },
+      ...(this.opts.restricted ? { restricted: true } : {}),
+      ...(this.opts.requireApproval ? { requireApproval: true } : {}),
     };
   }
 
@@ -238,6 +336,9 @@ export class HostCore {
     this.logger.info('stopping', { drainTimeoutMs, running: this.scheduler.runningCount });
     this.unwatch?.();
     await this.scheduler.drain(Date.now() + drainTimeoutMs);
+    // persistent agents: agent/shutdown, then SIGTERM → grace → SIGKILL; awaited until gone
+    await this.supervisor?.stop(PERSISTENT_STOP_GRACE_MS);
+    this.monitor?.stop(); // nothing is left running; SIGCONT anything still stopped regardless
     await this.journal.close();
     await this.watchdog?.close();
     this.logger.info('stopped');

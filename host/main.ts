@@ -1,7 +1,9 @@
 // The host process: argv, the one-host-per-workspace lock, the socket, signals. Nothing else:
 // the work itself is in hostCore.ts, the protocol in server.ts.
 //   node dist/host.js --workspace DIR [--launched-by cli|extension|foreground] [--mode M] [--foreground]
+//                     [--restricted] [--require-approval]     (set by the extension: Workspace Trust)
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { chmod, rename, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
@@ -17,10 +19,12 @@ interface Args {
   launchedBy: 'cli' | 'extension' | 'foreground';
   mode?: 'production' | 'development';
   foreground: boolean;
+  restricted: boolean;
+  requireApproval: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { workspace: process.cwd(), launchedBy: 'cli', foreground: false };
+  const a: Args = { workspace: process.cwd(), launchedBy: 'cli', foreground: false, restricted: false, requireApproval: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -35,6 +39,8 @@ function parseArgs(argv: string[]): Args {
       if (m !== 'production' && m !== 'development') fail(`--mode must be production or development, got "${m}"`);
       a.mode = m;
     } else if (k === '--foreground') a.foreground = true;
+    else if (k === '--restricted') a.restricted = true;
+    else if (k === '--require-approval') a.requireApproval = true;
     else fail(`unknown argument "${k}"`);
   }
   return a;
@@ -49,6 +55,21 @@ async function writeAtomic(file: string, data: string, mode: number): Promise<vo
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, data, { mode });
   await rename(tmp, file);
+}
+
+/**
+ * Where validated configs are kept (config/cache.ts), keyed by this build: only when running as
+ * the bundle, whose size and mtime change with every build (from sources, a schema edit would
+ * not change this file's identity), and not on Windows, where the runtime "dir" is a pipe prefix.
+ */
+function configCache(dir: string): { configCache?: { dir: string; build: string } } {
+  if (process.platform === 'win32' || !__filename.endsWith('.js')) return {};
+  try {
+    const st = statSync(__filename);
+    return { configCache: { dir, build: `${HOST_VERSION}:${st.size}:${st.mtimeMs}` } };
+  } catch {
+    return {};
+  }
 }
 
 async function main(): Promise<void> {
@@ -81,6 +102,9 @@ async function main(): Promise<void> {
     launchedBy: args.launchedBy,
     socket: paths.socket,
     ...(args.mode ? { modeOverride: args.mode } : {}),
+    restricted: args.restricted,
+    requireApproval: args.requireApproval,
+    ...configCache(paths.runtimeDir),
   });
   await core.start();
 
@@ -88,6 +112,7 @@ async function main(): Promise<void> {
   const shutdown = (drainTimeoutMs: number, why: string): Promise<void> =>
     (stopping ??= (async () => {
       logger.info('shutdown requested', { why });
+      server.notifyStopping(why);
       // stop accepting, but keep serving attached clients while running tasks drain: status
       // still answers and the stop request gets its reply
       netServer.close();

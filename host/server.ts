@@ -123,6 +123,7 @@ export class HostServer {
 
     on(P.StatusRequest.type, () => core.status());
     on(P.ShutdownRequest.type, (p) => {
+      this.notifyStopping(p.reason ?? 'host/shutdown', client.name);
       this.stopping = true;
       // after this reply is on its way
       setImmediate(() => this.onShutdown(p));
@@ -152,7 +153,8 @@ export class HostServer {
       return core.taskLog(p.id, p.tailBytes);
     });
     on(P.RestartAgentRequest.type, (p) => {
-      const a = core.agents().find((x) => x.id === p.id);
+      // resets quarantine and restart counters; waiting tasks are pumped
+      const a = core.restartAgent(p.id);
       if (!a) throw new ResponseError(P.ErrorCodes.NotFound, `no agent "${p.id}"`);
       return a;
     });
@@ -162,6 +164,20 @@ export class HostServer {
       return r;
     });
     on(P.ListFindingsRequest.type, (p) => ({ findings: core.findings.list(p) }));
+    on(P.RecordBaselineRequest.type, (p) => {
+      if (p.agent !== undefined && !core.config.agents[p.agent]) throw new ResponseError(P.ErrorCodes.NotFound, `no agent "${p.agent}"`);
+      return core.recordBaseline(p.agent);
+    });
+    on(P.GetConfigRequest.type, () => ({
+      triggers: core.config.triggers,
+      agents: Object.values(core.config.agents).map((a) => ({ id: a.id, batch: a.batch, kind: a.kind, enabled: a.enabled })),
+      ...(core.configState.loadedAt ? { loadedAt: core.configState.loadedAt } : {}),
+    }));
+    on(P.ApproveAgentRequest.type, (p) => {
+      const r = core.approve(p.id, p.hash);
+      if (!r) throw new ResponseError(P.ErrorCodes.NotFound, `no agent "${p.id}"`);
+      return r;
+    });
     on(P.SubscribeLogRequest.type, (p) => {
       client.logLevel = p.level ?? 'info';
       client.unsubscribeLog?.();
@@ -185,6 +201,17 @@ export class HostServer {
       this.dirty(() => undefined);
     });
     conn.listen();
+  }
+
+  /**
+   * Tells every client a deliberate stop has begun (once), so the extension does not respawn a
+   * host someone stopped on purpose; a crash sends nothing and clients reconnect.
+   */
+  notifyStopping(reason: string, requestedBy?: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    const params: P.WillStopNotification.Params = { reason, ...(requestedBy ? { requestedBy } : {}) };
+    for (const c of this.clients) if (c.authed) void c.conn.sendNotification(P.WillStopNotification.type.method, params).catch(() => undefined);
   }
 
   /** Stop answering new hellos; flush what is pending; close every connection. */

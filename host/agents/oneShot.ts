@@ -28,13 +28,20 @@ export interface OneShotOptions {
   maxStdoutBytes?: number;
   onSpawn?(pid: number): void;
   onStderrLine?(line: string): void;
+  /**
+   * Called right before the group is signalled to end (timeout, abort, leftovers after the leader
+   * exited), so a CPU throttler can SIGCONT it and let go first: a group SIGSTOPped again during
+   * the grace period could not act on its SIGTERM.
+   */
+  onKill?(): void;
 }
 
 export interface OneShotResult {
   pid?: number;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  reason?: 'timeout' | 'cancelled' | 'spawn_error';
+  /** memory_limit: the signal was aborted with that reason (the limits monitor did it) */
+  reason?: 'timeout' | 'cancelled' | 'memory_limit' | 'spawn_error';
   error?: string;
   stdout: string;
   stdoutTruncated: boolean;
@@ -198,16 +205,24 @@ function supervise(
   let done = false;
   let drainTimer: NodeJS.Timeout | undefined;
 
-  const killTree = (why: 'timeout' | 'cancelled'): void => {
+  const beforeKill = (): void => {
+    try {
+      opts.onKill?.();
+    } catch {
+      // the kill must happen whatever the caller's bookkeeping does
+    }
+  };
+  const killTree = (why: 'timeout' | 'cancelled' | 'memory_limit'): void => {
     if (killing || leaderExited) return;
     reason = why;
+    beforeKill();
     killing = terminateGroup(pid, grace);
   };
   const timer =
     opts.timeoutMs !== undefined && opts.timeoutMs > 0
       ? setTimeout(() => killTree('timeout'), opts.timeoutMs)
       : undefined;
-  const onAbort = (): void => killTree('cancelled');
+  const onAbort = (): void => killTree(opts.signal?.reason === 'memory_limit' ? 'memory_limit' : 'cancelled');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   const finish = async (): Promise<void> => {
@@ -238,7 +253,10 @@ function supervise(
   // After a timeout/cancel, the terminateGroup already running covers the whole group.
   const reapGroup = async (): Promise<void> => {
     if (killing) await killing;
-    else if (await groupHasLiveMembers(pid)) await terminateGroup(pid, grace);
+    else if (await groupHasLiveMembers(pid)) {
+      beforeKill();
+      await terminateGroup(pid, grace);
+    }
   };
 
   child.on('exit', (code, sig) => {

@@ -36,15 +36,22 @@ export class OutputCapture {
   private carry = '';
 
   constructor(private readonly opts: CaptureOptions) {
-    if (opts.logFile) {
-      const log = createWriteStream(opts.logFile);
-      // A log we cannot write (missing directory, disk full) must not fail the task: drop it.
-      log.on('error', () => {
-        if (this.log === log) this.log = undefined;
-      });
-      this.log = log;
-    }
     if (opts.onStderrLine) this.decoder = new StringDecoder('utf8');
+  }
+
+  // The log file is created with the first byte of output: a silent agent (most runs of a clean
+  // linter) costs no open/close, and tasks/log reads a missing file as empty (npm run bench).
+  private logOpened = false;
+  private openLog(): WriteStream | undefined {
+    if (this.logOpened || !this.opts.logFile) return this.log;
+    this.logOpened = true;
+    const log = createWriteStream(this.opts.logFile);
+    // A log we cannot write (missing directory, disk full) must not fail the task: drop it.
+    log.on('error', () => {
+      if (this.log === log) this.log = undefined;
+    });
+    this.log = log;
+    return log;
   }
 
   onStdout = (chunk: Buffer): void => {
@@ -70,15 +77,17 @@ export class OutputCapture {
   };
 
   private toLog(chunk: Buffer): void {
-    if (!this.log || this.logTruncated) return;
+    if (this.logTruncated || chunk.length === 0) return;
+    const log = this.openLog();
+    if (!log) return;
     const room = this.opts.maxLogBytes - this.logBytes;
     if (chunk.length <= room) {
-      this.log.write(chunk);
+      log.write(chunk);
       this.logBytes += chunk.length;
       return;
     }
-    if (room > 0) this.log.write(chunk.subarray(0, room));
-    this.log.write(TRUNCATION_MARKER);
+    if (room > 0) log.write(chunk.subarray(0, room));
+    log.write(TRUNCATION_MARKER);
     this.logBytes += room;
     this.logTruncated = true;
   }

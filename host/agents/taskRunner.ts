@@ -1,15 +1,21 @@
 // Runs one attempt of a task as a one-shot agent process and turns what happened into a
 // RunOutcome: exit code semantics (DESIGN §5), kill reasons, findings parsed from stdout.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { AgentConfig } from '../../src/shared/configSchema';
 import type { Finding } from '../../src/shared/model';
+import { addFingerprints } from '../findings/baseline';
+import type { FilterResult } from '../findings/baselines';
 import { parseOutput } from '../findings/parseOutput';
 import type { Logger } from '../logger';
 import type { RunOutcome, RunRequest, Runner } from '../queue/scheduler';
+import { classifyExit, parseRetryAfter, tailLines } from './exitStatus';
 import { runOneShot, type OneShotResult } from './oneShot';
-import { procStartTime } from './processTree';
+import { argvUses, MAX_ARG_BYTES, readPersona, renderPrompt } from './prompt';
+import { procStartTimeSync } from './processTree';
+import type { Monitor } from './monitor';
+import { TaskLimits } from './taskLimits';
 import { substituteArgv } from './substitute';
 import type { Watchdog } from './watchdog';
 
@@ -20,8 +26,14 @@ export interface TaskRunnerDeps {
   taskLogsDir: string;
   logger: Logger;
   watchdog?: Watchdog;
+  /** samples agent process groups and enforces max_memory / max_cpu_percent (monitor.ts) */
+  monitor?: Monitor;
   /** node binary for built-ins: the host's own (VS Code's Electron Node or system node) */
   nodePath?: string;
+  /** filters the findings of agents with `baseline: true` */
+  baselines?: { filter(agent: string, findings: Finding[]): Promise<FilterResult> };
+  /** runs the tasks of persistent agents (host/agents/supervisor.ts) */
+  supervisor?: Pick<Runner, 'run'>;
 }
 
 /** The JSON an agent receives on stdin and in AGENTIC_TASK. */
@@ -36,16 +48,49 @@ export interface AgentTaskPayload {
 }
 
 export class TaskRunner implements Runner {
+  // A plain copy of the host's environment, taken once: spreading process.env itself calls into
+  // C++ for every variable, which was the largest part of this file's cost per task (npm run bench).
+  private readonly hostEnv: NodeJS.ProcessEnv = { ...process.env };
+
   constructor(private readonly deps: TaskRunnerDeps) {}
 
-  argvFor(agent: AgentConfig, files: string[], task: string): string[] {
+  argvFor(agent: AgentConfig, files: string[], task: string, extra: Record<string, string> = {}): string[] {
     if (agent.kind === 'builtin') return [this.deps.nodePath ?? process.execPath, join(this.deps.builtinDir, `builtin-${agent.builtin}.js`)];
-    return substituteArgv(agent.command ?? [], { files, workspace: this.deps.workspace, task });
+    return substituteArgv(agent.command ?? [], { ...extra, files, workspace: this.deps.workspace, task });
+  }
+
+  /** An AI agent's ${prompt} and ${prompt_file}, or why they cannot be made (a usage error). */
+  private async promptVars(agent: AgentConfig, task: RunRequest['task']): Promise<{ vars: Record<string, string> } | { error: string }> {
+    let persona: string | undefined;
+    if (agent.persona) {
+      const r = await readPersona(this.deps.workspace, agent.persona);
+      if ('error' in r) return r;
+      persona = r.text;
+    }
+    const prompt = renderPrompt(agent.prompt, {
+      ...(persona !== undefined ? { persona } : {}),
+      agent: agent.id,
+      task: task.task,
+      files: task.files,
+      ...(task.params ? { params: task.params } : {}),
+      workspace: this.deps.workspace,
+    });
+    const argv = agent.command ?? [];
+    const vars: Record<string, string> = { prompt };
+    if (argvUses(argv, 'prompt') && Buffer.byteLength(prompt) > MAX_ARG_BYTES) {
+      return { error: `the prompt is ${Math.ceil(Buffer.byteLength(prompt) / 1024)} KiB, more than one argument can hold (128 KiB): pass \${prompt_file} instead of \${prompt}` };
+    }
+    if (argvUses(argv, 'prompt_file')) {
+      vars.prompt_file = join(this.deps.taskLogsDir, `${task.id}.prompt.md`);
+      await writeFile(vars.prompt_file, prompt);
+    }
+    return { vars };
   }
 
   async run(req: RunRequest, onStart: (pid: number, startTime?: string) => void): Promise<RunOutcome> {
     const { task, agent } = req;
     if (agent.kind === 'none') return { exitCode: null, signal: null, reason: 'no_command', detail: `agent "${agent.id}" has no command configured`, findings: [] };
+    if (agent.persistent && this.deps.supervisor) return this.deps.supervisor.run(req, onStart).then((o) => this.holdTheLine(agent, o));
     const payload: AgentTaskPayload = {
       id: task.id,
       agent: task.agent,
@@ -56,46 +101,81 @@ export class TaskRunner implements Runner {
       workspace: this.deps.workspace,
     };
     const json = JSON.stringify(payload);
-    const argv = this.argvFor(agent, task.files, task.task);
-    const env: NodeJS.ProcessEnv = { ...process.env, ...agent.env, AGENTIC_TASK: json, AGENTIC_WORKSPACE: this.deps.workspace };
+    const ai = Boolean(agent.prompt || agent.persona);
+    let extra: Record<string, string> = {};
+    if (ai) {
+      const p = await this.promptVars(agent, task);
+      if ('error' in p) return { exitCode: null, signal: null, reason: 'usage_error', detail: p.error, findings: [] };
+      extra = p.vars;
+    }
+    if (agent.output.kind === 'sarif' && agent.output.file) {
+      // a tool that dies before writing must not leave the previous run's results to be read
+      await rm(this.resolve(agent.output.file), { force: true }).catch(() => undefined);
+    }
+    const argv = this.argvFor(agent, task.files, task.task, extra);
+    const logFile = join(this.deps.taskLogsDir, `${task.id}.log`);
+    // the log is only created when the agent prints (outputCapture.ts): after an earlier attempt
+    // of this task, remove that attempt's log so a silent one does not show it as its own
+    if ((task.attemptLog?.length ?? 0) > 1) await rm(logFile, { force: true }).catch(() => undefined);
+    const env: NodeJS.ProcessEnv = { ...this.hostEnv, ...agent.env, AGENTIC_TASK: json, AGENTIC_WORKSPACE: this.deps.workspace };
     // built-ins run on the host's own Node, which is Electron inside VS Code
     if (agent.kind === 'builtin') env.ELECTRON_RUN_AS_NODE = '1';
     const watchdog = this.deps.watchdog;
     let pid: number | undefined;
+    const limits = new TaskLimits(this.deps.monitor, agent, task.id, req.signal);
     const res = await runOneShot({
       argv,
       cwd: this.deps.workspace,
       env,
-      stdin: json,
+      // AI CLIs (claude -p, codex exec -) append piped stdin to the prompt: theirs stays empty;
+      // the task JSON is still in AGENTIC_TASK
+      stdin: ai ? '' : json,
       nice: agent.nice,
       timeoutMs: req.timeoutMs,
-      signal: req.signal,
-      logFile: join(this.deps.taskLogsDir, `${task.id}.log`),
+      signal: limits.signal,
+      logFile,
+      onKill: () => limits.release(),
       onSpawn: (p) => {
         pid = p;
         watchdog?.track(p);
-        procStartTime(p).then(
-          (st) => onStart(p, st),
-          () => onStart(p),
-        );
+        limits.spawned(p);
+        onStart(p, procStartTimeSync(p));
       },
     });
     if (pid !== undefined) watchdog?.untrack(pid);
-    return this.outcome(res, agent, req);
+    const usage = limits.finish();
+    const out: RunOutcome =
+      res.reason === 'memory_limit'
+        ? { exitCode: res.exitCode, signal: res.signal, findings: [], ...(res.pid ? { pid: res.pid } : {}), reason: 'memory_limit', detail: usage.memoryDetail }
+        : await this.outcome(res, agent, req);
+    if (usage.peakRssBytes) out.peakRssBytes = usage.peakRssBytes;
+    return out;
   }
 
   private async outcome(res: OneShotResult, agent: AgentConfig, req: RunRequest): Promise<RunOutcome> {
-    const base = { exitCode: res.exitCode, signal: res.signal, findings: [] as Finding[], ...(res.pid ? { pid: res.pid } : {}) };
-    const tail = res.stderrTail.at(-1);
+    const base: RunOutcome = { exitCode: res.exitCode, signal: res.signal, findings: [], ...(res.pid ? { pid: res.pid } : {}) };
+    // why it failed: stderr's last line, else stdout's (tsc prints its usage errors there)
+    const tail = res.stderrTail.at(-1) ?? tailLines(res.stdout, 1)[0];
     if (res.reason === 'spawn_error') return { ...base, reason: 'spawn_error', detail: res.error ?? 'could not start the agent' };
     if (res.reason === 'timeout') return { ...base, reason: 'timeout', detail: `timed out after ${fmtSeconds(req.timeoutMs)}` };
     if (res.reason === 'cancelled') return { ...base, reason: 'cancelled', detail: 'cancelled' };
     if (res.signal) return { ...base, reason: 'signal', detail: `killed by ${res.signal}${tail ? `: ${tail}` : ''}` };
-    if (res.exitCode === 2) return { ...base, detail: `exit code 2: configuration or usage error${tail ? `: ${tail}` : ''}` };
-    if (res.exitCode !== 0 && res.exitCode !== 1) return { ...base, reason: 'exit_code', detail: `exit code ${res.exitCode}${tail ? `: ${tail}` : ''}` };
+    if (agent.output.kind === 'text') {
+      const out = tailLines(res.stdout, 10);
+      if (out.length) base.outputTail = out;
+    }
+    const exit = classifyExit(res.exitCode ?? -1, agent.exitCodes);
+    if (exit !== 'done') {
+      const retryAfterMs = parseRetryAfter([...tailLines(res.stdout, 20, 1000), ...res.stderrTail]);
+      const why = `exit code ${res.exitCode}${tail ? `: ${tail}` : ''}`;
+      if (retryAfterMs !== undefined) return { ...base, reason: 'rate_limited', retryAfterMs, detail: `${why} (retry after ${fmtSeconds(retryAfterMs)})` };
+      if (exit === 'usage_error') return { ...base, reason: 'usage_error', detail: `exit code ${res.exitCode}: configuration or usage error${tail ? `: ${tail}` : ''}` };
+      return { ...base, reason: 'exit_code', detail: why };
+    }
+    base.done = true;
     let text = res.stdout;
     if (agent.output.kind === 'sarif' && agent.output.file) {
-      const f = isAbsolute(agent.output.file) ? agent.output.file : join(this.deps.workspace, agent.output.file);
+      const f = this.resolve(agent.output.file);
       try {
         text = await readFile(f, 'utf8');
       } catch (err) {
@@ -108,18 +188,39 @@ export class TaskRunner implements Runner {
     const parsed = parseOutput(agent.output, text, { workspace: this.deps.workspace, agent: agent.id, taskId: req.task.id });
     if (parsed.error) return { ...base, reason: 'output_error', detail: parsed.error };
     await this.addContentHashes(parsed.findings);
-    return { ...base, findings: parsed.findings };
+    return this.holdTheLine(agent, { ...base, findings: parsed.findings });
   }
 
-  /** The hash of each file a finding points into, so clients can tell stale findings. */
+  /**
+   * A successful run's findings get fingerprints where they have none (a persistent agent's
+   * arrive without), and for an agent with `baseline: true` only the new ones stay reported.
+   */
+  private async holdTheLine(agent: AgentConfig, o: RunOutcome): Promise<RunOutcome> {
+    if (o.reason || o.findings.length === 0) return o;
+    if (o.findings.some((f) => !f.fingerprint)) await this.addContentHashes(o.findings);
+    if (!agent.baseline || !this.deps.baselines) return o;
+    const b = await this.deps.baselines.filter(agent.id, o.findings);
+    return { ...o, findings: b.fresh, ...(b.baselined.length ? { baselined: b.baselined } : {}), ...(b.note ? { detail: b.note } : {}) };
+  }
+
+  private resolve(file: string): string {
+    return isAbsolute(file) ? file : join(this.deps.workspace, file);
+  }
+
+  /**
+   * The hash of each file a finding points into, so clients can tell stale findings, and a
+   * fingerprint for each finding the tool gave none (baseline.ts), from the same read.
+   */
   private async addContentHashes(findings: Finding[]): Promise<void> {
     const files = [...new Set(findings.map((f) => f.file))];
     const hashes = new Map<string, string>();
+    const lines = new Map<string, string[]>();
     await Promise.all(
       files.map(async (f) => {
         try {
-          const buf = await readFile(isAbsolute(f) ? f : join(this.deps.workspace, f));
+          const buf = await readFile(this.resolve(f));
           hashes.set(f, createHash('sha256').update(buf).digest('hex'));
+          lines.set(f, buf.toString('utf8').split(/\r?\n/));
         } catch {
           // the file is gone: leave the finding without a hash
         }
@@ -129,6 +230,7 @@ export class TaskRunner implements Runner {
       const h = hashes.get(f.file);
       if (h) f.contentHash = h;
     }
+    addFingerprints(findings, (f) => lines.get(f));
   }
 }
 

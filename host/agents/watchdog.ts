@@ -94,13 +94,24 @@ export class Watchdog {
         clearTimeout(timer);
         resolve();
       });
+      this.flush(); // lines gathered this tick go before the EOF
       child.stdin?.end();
     });
   }
 
+  // Lines are gathered until the current operation's end (process.nextTick): a task that ends and
+  // the one that starts in its place cost one pipe write between them, not two.
+  private pending = '';
   private send(line: string): void {
+    if (!this.pending) process.nextTick(() => this.flush());
+    this.pending += line;
+  }
+
+  private flush(): void {
+    const lines = this.pending;
+    this.pending = '';
     const stdin = this.child?.stdin;
-    if (stdin && !stdin.destroyed && stdin.writable) stdin.write(line);
+    if (lines && stdin && !stdin.destroyed && stdin.writable) stdin.write(lines);
   }
 
   private spawnChild(): void {

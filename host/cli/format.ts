@@ -76,6 +76,9 @@ export function fmtTasks(tasks: TaskInfo[], total: number): string {
 
 export function fmtTask(t: TaskInfo): string {
   const lines = [`${t.id} ${t.agent}/${t.task} ${t.state}${t.reason ? ` (${t.reason})` : ''}${t.detail && t.detail !== t.reason ? `: ${t.detail}` : ''}`];
+  // what an AI agent said last (its summary, or why it stopped)
+  for (const l of t.outputTail ?? []) lines.push(`  | ${l}`);
   for (const f of t.findings ?? []) lines.push(fmtFinding(f));
+  if (t.baselinedCount) lines.push(`(${t.baselinedCount} more finding(s) in the baseline not shown)`);
   return lines.join('\n') + '\n';
 }

@@ -43,6 +43,19 @@ export class FindingsStore {
     return changes;
   }
 
+  /**
+   * Replaces one file's findings of an agent without changing which run they belong to (a
+   * baseline recorded later withdraws some of them). Returns the change, if any.
+   */
+  replaceFile(agent: string, file: string, findings: Finding[]): FileFindings | undefined {
+    const files = this.byAgent.get(agent) ?? new Map<string, Finding[]>();
+    this.byAgent.set(agent, files);
+    const had = files.get(file);
+    if (findings.length) files.set(file, findings);
+    else files.delete(file);
+    return findings.length || had?.length ? { file, findings } : undefined;
+  }
+
   list(filter: { file?: string; agent?: string } = {}): Finding[] {
     const out: Finding[] = [];
     for (const [agent, files] of this.byAgent) {

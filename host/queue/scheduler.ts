@@ -31,6 +31,12 @@ export interface RunOutcome {
   pidStartTime?: string;
   retryAfterMs?: number;
   peakRssBytes?: number;
+  /** the runner classified the exit as done (the agent's exit_codes: tsc exits 2 with errors) */
+  done?: boolean;
+  /** findings the workspace baseline accepts (agents with `baseline: true`): not reported */
+  baselined?: Finding[];
+  /** the last lines of the agent's stdout, kept on the task */
+  outputTail?: string[];
 }
 
 export interface Runner {
@@ -40,7 +46,7 @@ export interface Runner {
 export interface SchedulerEvents {
   taskChanged(t: TaskInfo): void;
   tasksRemoved(ids: string[]): void;
-  findings(t: TaskInfo, findings: Finding[]): void;
+  findings(t: TaskInfo, findings: Finding[], baselined?: Finding[]): void;
 }
 
 export interface SchedulerDeps {
@@ -214,7 +220,8 @@ export class Scheduler {
         key,
         files,
         priority: item.priority ?? agent.priority,
-        maxAttempts: 1 + agent.retryAttempts,
+        // development mode shows a failure at once instead of retrying it
+        maxAttempts: cfg.mode === 'development' ? 1 : 1 + agent.retryAttempts,
         ...(item.params ? { params: item.params } : {}),
         ...(item.timeoutMs !== undefined ? { timeoutMs: item.timeoutMs } : {}),
         ...(source ? { source } : {}),
@@ -301,7 +308,7 @@ export class Scheduler {
     if (o.reason) rec.reason = o.reason;
     if (o.detail) rec.detail = o.detail;
     if (o.peakRssBytes) rec.peakRssBytes = o.peakRssBytes;
-    const base: Partial<TaskInfo> = { exitCode: o.exitCode, signal: o.signal, pid: undefined, finishedAt: now.toISOString(), reason: o.reason, detail: o.detail };
+    const base: Partial<TaskInfo> = { exitCode: o.exitCode, signal: o.signal, pid: undefined, finishedAt: now.toISOString(), reason: o.reason, detail: o.detail, outputTail: o.outputTail };
     let dropped: string[] = [];
     let failed = false;
     if (abortReason === 'shutdown') {
@@ -310,13 +317,14 @@ export class Scheduler {
       dropped = this.store.transition(id, state, { ...base, reason: 'shutdown', detail: 'stopped with the host; runs again when the host starts', finishedAt: undefined }, now);
     } else if (abortReason === 'cancelled' || o.reason === 'cancelled') {
       dropped = this.store.transition(id, 'cancelled', { ...base, reason: 'cancelled', detail: 'cancelled' }, now);
-    } else if (!o.reason && (o.exitCode === 0 || o.exitCode === 1)) {
-      dropped = this.store.transition(id, 'succeeded', { ...base, findings: o.findings, findingCount: o.findings.length }, now);
-      this.deps.events.findings(t, o.findings);
+    } else if (!o.reason && (o.done ?? (o.exitCode === 0 || o.exitCode === 1))) {
+      const baselinedCount = o.baselined?.length || undefined;
+      dropped = this.store.transition(id, 'succeeded', { ...base, findings: o.findings, findingCount: o.findings.length, baselinedCount }, now);
+      this.deps.events.findings(t, o.findings, o.baselined);
     } else if (o.exitCode === 2 && !o.reason) {
       failed = true;
       dropped = this.store.transition(id, 'failed', { ...base, reason: 'usage_error', detail: o.detail ?? 'exit code 2: configuration or usage error (not retried)' }, now);
-    } else if (t.attempts < t.maxAttempts && o.reason !== 'output_error' && o.reason !== 'no_command') {
+    } else if (t.attempts < t.maxAttempts && o.reason !== 'output_error' && o.reason !== 'no_command' && o.reason !== 'usage_error') {
       const delay = nextRetryDelay(t.attempts, cfg.retryBackoff, this.random, o.retryAfterMs);
       this.retrying.add(id);
       this.store.transition(id, 'retrying', { ...base, nextAttemptAt: new Date(nowMs + delay).toISOString() }, now);

@@ -68,6 +68,7 @@ export const BUILTIN_AGENTS = ['secrets'] as const;
 export const OUTPUT_FORMATS = ['sarif', 'text', 'gcc', 'tsc', 'eslint-compact', 'findings-json'] as const;
 
 const priority = z.enum(['high', 'medium', 'low']);
+const exitCode = z.number().int().min(0).max(255);
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR'] as const;
 
 const outputSchema = z.union([
@@ -98,11 +99,32 @@ export const agentSchema = z
       .strictObject({
         max_restarts: z.number().int().min(0).max(1000).optional(),
         window: duration.optional(),
+        // persistent agents: quarantine cool-down before the first trial start (doubles per
+        // failed trial), and how long agent/initialize may take before the start counts as failed
+        cooldown: duration.optional(),
+        start_timeout: duration.optional(),
       })
       .optional(),
     env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     retry_attempts: z.number().int().min(0).max(100).optional(),
     description: z.string().optional(),
+    // Which exit codes mean "done" and which "usage error" (never retried); any other code is a
+    // failure, retried. Tools disagree: tsc exits 2 when it found type errors.
+    exit_codes: z
+      .strictObject({
+        done: z.array(exitCode).optional(),
+        usage_error: z.array(exitCode).optional(),
+      })
+      .refine((e) => !(e.done ?? []).some((c) => (e.usage_error ?? []).includes(c)), {
+        message: 'an exit code cannot be both `done` and `usage_error`',
+      })
+      .optional(),
+    // hold the line: report only findings that are not in .agentic/baseline.json
+    baseline: z.boolean().optional(),
+    // AI coding CLIs: a persona file (AgenticScrum's agents/<id>/persona_rules.yaml) and a prompt
+    // template, rendered by the host into ${prompt} / ${prompt_file} for the argv
+    persona: z.string().min(1).optional(),
+    prompt: z.string().min(1).optional(),
   })
   .refine((a) => !(a.builtin && a.command), {
     message: 'an agent has either `builtin` or `command`, not both',
@@ -178,10 +200,18 @@ export interface AgentConfig {
   effects: 'read' | 'write';
   output: OutputFormat;
   batch: boolean;
-  restart: { maxRestarts: number; windowMs: number };
+  restart: { maxRestarts: number; windowMs: number; cooldownMs: number; startTimeoutMs: number };
   env: Record<string, string>;
   retryAttempts: number;
   description?: string;
+  /** exit codes that end the task as done / as a usage error (never retried); others fail and retry */
+  exitCodes: { done: number[]; usageError: number[] };
+  /** report only findings that are not in the workspace baseline */
+  baseline: boolean;
+  /** workspace-relative path of the persona file rendered into the prompt */
+  persona?: string;
+  /** prompt template (see host/agents/prompt.ts); set for AI agents */
+  prompt?: string;
 }
 
 export interface TriggerConfig {
@@ -224,7 +254,7 @@ export const DEFAULTS = {
   retryBackoff: { initialMs: 1000, factor: 2, maxMs: 60_000, jitter: true },
   logLevel: 'info' as LogLevel,
   nice: 10,
-  restart: { maxRestarts: 5, windowMs: 180_000 },
+  restart: { maxRestarts: 5, windowMs: 180_000, cooldownMs: 60_000, startTimeoutMs: 30_000 },
   debounceMs: 300,
   historyLimit: 1000,
 };
@@ -257,6 +287,21 @@ function resolveOutput(o: RawAgent['output'], builtin: boolean): OutputFormat {
   return { kind: 'regex', regex: o.regex, ...(o.severity ? { severity: o.severity } : {}) };
 }
 
+/**
+ * DESIGN §5: 0 and 1 are done (1: with findings), 2 is a usage error. AI CLIs print no findings and
+ * exit 1 on errors (claude, codex, aider), so for an agent with a prompt 1 is a failure. A code
+ * named in only one list is removed from the other's default.
+ */
+function resolveExitCodes(a: RawAgent): AgentConfig['exitCodes'] {
+  const ai = Boolean(a.prompt || a.persona);
+  const given = a.exit_codes ?? {};
+  let done = given.done ?? (ai ? [0] : [0, 1]);
+  let usageError = given.usage_error ?? [2];
+  if (given.done && !given.usage_error) usageError = usageError.filter((c) => !done.includes(c));
+  if (given.usage_error && !given.done) done = done.filter((c) => !usageError.includes(c));
+  return { done, usageError };
+}
+
 /** Applies defaults to a validated file. Pure. */
 export function resolveConfig(file: RawConfigFile): ResolvedConfig {
   const bg = file.background ?? {};
@@ -282,16 +327,23 @@ export function resolveConfig(file: RawConfigFile): ResolvedConfig {
       timeoutMs: a.timeout !== undefined ? parseDuration(a.timeout)! : taskTimeoutMs,
       concurrency: a.concurrency ?? 1,
       persistent: a.persistent ?? false,
-      effects: a.effects ?? 'read',
+      // an AI agent (persona or prompt) edits files unless told otherwise
+      effects: a.effects ?? (a.prompt || a.persona ? 'write' : 'read'),
       output: resolveOutput(a.output, kind === 'builtin'),
       batch: a.batch ?? false,
       restart: {
         maxRestarts: a.restart?.max_restarts ?? DEFAULTS.restart.maxRestarts,
         windowMs: a.restart?.window !== undefined ? parseDuration(a.restart.window)! : DEFAULTS.restart.windowMs,
+        cooldownMs: a.restart?.cooldown !== undefined ? parseDuration(a.restart.cooldown)! : DEFAULTS.restart.cooldownMs,
+        startTimeoutMs: a.restart?.start_timeout !== undefined ? parseDuration(a.restart.start_timeout)! : DEFAULTS.restart.startTimeoutMs,
       },
       env,
       retryAttempts: a.retry_attempts ?? retryAttempts,
       ...(a.description ? { description: a.description } : {}),
+      exitCodes: resolveExitCodes(a),
+      baseline: a.baseline ?? false,
+      ...(a.persona ? { persona: a.persona } : {}),
+      ...(a.prompt ? { prompt: a.prompt } : {}),
     };
   }
   return {

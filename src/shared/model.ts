@@ -37,9 +37,12 @@ export type FailureReason =
   | 'cancelled'
   | 'spawn_error'
   | 'output_error' // the agent's output could not be parsed
+  | 'rate_limited' // failed and said when to come back (Retry-After): the retry waits at least that long
   | 'host_died' // the host died while the task was running
   | 'no_command' // the agent has no command or builtin configured
   | 'agent_unavailable' // the agent was removed from the config or is quarantined
+  | 'agent_error' // a persistent agent answered agent/runTask with an error (or broke the protocol)
+  | 'unresponsive' // a persistent agent stopped heartbeating or ignored a cancel, and was restarted
   | 'shutdown'; // killed because the host was stopping
 
 export interface AttemptRecord {
@@ -100,6 +103,10 @@ export interface TaskInfo {
   pid?: number;
   findingCount?: number;
   findings?: Finding[];
+  /** findings of an agent with `baseline: true` that were in the baseline, so not reported */
+  baselinedCount?: number;
+  /** the last lines the agent printed on stdout (text agents: an AI CLI's closing summary) */
+  outputTail?: string[];
   attemptLog?: AttemptRecord[];
   /** path of the task's captured stdout/stderr log, relative to the workspace. */
   logFile?: string;
@@ -124,15 +131,29 @@ export interface AgentInfo {
   running: number;
   queued: number;
   pids: number[];
+  /** live, while tasks run: 100 = one core, over the last second; summed over its process groups */
   cpuPercent?: number;
+  /** live, while tasks run: RSS of all processes of its process groups, summed */
   rssBytes?: number;
   restarts: number;
   lastExit?: { code: number | null; signal: string | null; at: string };
+  /** how limits are enforced: cgroup (kernel cpu.max), throttle (host signals), observe-only */
   tier: EnforcementTier;
+  /** why the tier is not the strongest one, e.g. no cgroup v2 delegation, development mode */
+  tierReason?: string;
   limits: { maxMemoryBytes?: number; maxCpuPercent?: number; timeoutMs: number };
   /** why the agent is unconfigured / quarantined / stopped. */
   reason?: string;
   stderrTail?: string[];
+  /** `command` agents: the env keys it is given (values are never sent: they may be secrets). */
+  envKeys?: string[];
+  /**
+   * `command` agents: sha256 of (argv template, sorted env keys, cwd) — what a user approves
+   * (DESIGN §7); a change to any of them changes the hash and asks again.
+   */
+  approvalHash?: string;
+  /** false while a host started with --require-approval holds the agent until agents/approve. */
+  approved?: boolean;
 }
 
 export type Health = 'ok' | 'degraded' | 'error';
@@ -182,6 +203,10 @@ export interface HostStatus {
   agents: AgentInfo[];
   config: ConfigState;
   journal: { file: string; bytes: number; recoveredFrom?: string };
+  /** started with --restricted (untrusted workspace): only built-in agents run. */
+  restricted?: boolean;
+  /** started with --require-approval: `command` agents wait for agents/approve. */
+  requireApproval?: boolean;
 }
 
 export interface LogRecord {

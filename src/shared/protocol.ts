@@ -14,6 +14,7 @@ import type {
   TaskInfo,
   TaskState,
 } from './model';
+import type { TriggerConfig } from './configSchema';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -85,6 +86,19 @@ export namespace ShutdownRequest {
     running: number;
   }
   export const type = request<Params, Result>('host/shutdown');
+}
+
+/**
+ * host → client. Sent once when a graceful stop begins (host/shutdown from a client, or a signal),
+ * so clients can tell a deliberate stop (do not respawn) from a crash (reconnect with backoff).
+ */
+export namespace WillStopNotification {
+  export interface Params {
+    reason: string;
+    /** the name the requesting client gave in host/hello, when a client asked */
+    requestedBy?: string;
+  }
+  export const type = notification<Params>('host/willStop');
 }
 
 /** host → client. Coalesced (at most ~10/s). */
@@ -218,6 +232,24 @@ export namespace RestartAgentRequest {
   export const type = request<Params, Result>('agents/restart');
 }
 
+/**
+ * client → host. Approves a `command` agent at the hash the client showed its user (AgentInfo.
+ * approvalHash); a stale hash (the config changed meanwhile) is not approved. Only hosts started
+ * with --require-approval hold agents; elsewhere this is a no-op that answers approved: true.
+ */
+export namespace ApproveAgentRequest {
+  export interface Params {
+    id: string;
+    hash: string;
+  }
+  export interface Result {
+    approved: boolean;
+    /** the agent's current hash (differs from params.hash when the config changed) */
+    hash?: string;
+  }
+  export const type = request<Params, Result>('agents/approve');
+}
+
 /** host → client. */
 export namespace AgentsNotification {
   export interface Params {
@@ -240,6 +272,20 @@ export namespace ReloadConfigRequest {
   export const type = request<Params, Result>('config/reload');
 }
 
+/**
+ * client → host. What a client needs to submit on save by itself: the resolved triggers and, per
+ * agent, whether it takes a batch of files and what kind it is. Re-read after a config change.
+ */
+export namespace GetConfigRequest {
+  export type Params = Record<string, never>;
+  export interface Result {
+    triggers: TriggerConfig[];
+    agents: Array<{ id: string; batch: boolean; kind: 'command' | 'builtin' | 'none'; enabled: boolean }>;
+    loadedAt?: string;
+  }
+  export const type = request<Params, Result>('config/get');
+}
+
 // ---------------------------------------------------------------------------------------------
 // findings/*
 
@@ -253,6 +299,26 @@ export namespace ListFindingsRequest {
     findings: Finding[];
   }
   export const type = request<Params, Result>('findings/list');
+}
+
+/**
+ * client → host. Records the current findings' fingerprints in `.agentic/baseline.json`; agents
+ * with `baseline: true` then report only findings that are not in it ("hold the line"). Findings
+ * already shown that the new baseline covers are withdrawn at once (findings/didChange).
+ */
+export namespace RecordBaselineRequest {
+  export interface Params {
+    /** only this agent's entries are replaced; the others' stay as they are */
+    agent?: string;
+  }
+  export interface Result {
+    /** absolute path of the baseline file */
+    file: string;
+    /** entries per agent in the file after recording */
+    agents: Record<string, number>;
+    total: number;
+  }
+  export const type = request<Params, Result>('findings/baseline');
 }
 
 /** host → client. Per file: the agent's current findings (an empty list clears them). */

@@ -108,7 +108,7 @@ describe('valid files', () => {
     assert.equal(saa.builtin, 'secrets');
     assert.equal(saa.timeoutMs, 120_000);
     assert.deepEqual(saa.output, { kind: 'sarif' });
-    assert.deepEqual(saa.restart, { maxRestarts: 5, windowMs: 180_000 });
+    assert.deepEqual(saa.restart, { maxRestarts: 5, windowMs: 180_000, cooldownMs: 60_000, startTimeoutMs: 30_000 });
     assert.deepEqual(saa.env, { LOG_LEVEL: 'debug' });
     assert.equal(saa.effects, 'read');
     assert.deepEqual(c.triggers, [

@@ -1,0 +1,93 @@
+// A persistent agent's own log: its stderr (and the supervisor's notes about it) across restarts,
+// in .agentic/logs/agents/ID.log, rotated by size, plus the last lines kept in memory for status
+// (AgentInfo.stderrTail) and quarantine reasons. A persistent agent lives for days, so the file
+// rotates instead of stopping at a cap like a task log does.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+const TAIL_LINES = 20;
+const MAX_LINE_CHARS = 1000;
+
+export class AgentLog {
+  private stream: WriteStream | undefined;
+  private bytes = 0;
+  private rotating = false;
+  private opened: Promise<void> | undefined;
+  private readonly tailLines: string[] = [];
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly maxBytes = 1024 * 1024,
+  ) {}
+
+  /** The last stderr lines of the agent (any of its processes), oldest first. */
+  tail(): string[] {
+    return [...this.tailLines];
+  }
+
+  /** The last non-empty stderr line, for one-line reasons. */
+  lastLine(): string | undefined {
+    return this.tailLines.at(-1);
+  }
+
+  stderr(pid: number, line: string): void {
+    const l = line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line;
+    if (l.trim() !== '') {
+      this.tailLines.push(l);
+      if (this.tailLines.length > TAIL_LINES) this.tailLines.shift();
+    }
+    this.write(`${new Date().toISOString()} [${pid}] ${l}\n`);
+  }
+
+  /** A supervisor event (started, exited, quarantined), so the file reads as a history. */
+  note(text: string): void {
+    this.write(`${new Date().toISOString()} -- ${text}\n`);
+  }
+
+  private write(s: string): void {
+    if (!this.file) return;
+    if (!this.opened) this.opened = this.open();
+    if (!this.stream) {
+      // still opening or rotating: a few lines may be lost, never the host's time
+      void this.opened.then(() => this.stream?.write(s));
+      return;
+    }
+    this.stream.write(s);
+    this.bytes += Buffer.byteLength(s);
+    if (this.bytes > this.maxBytes && !this.rotating) void this.rotate();
+  }
+
+  private async open(): Promise<void> {
+    const file = this.file!;
+    await mkdir(dirname(file), { recursive: true }).catch(() => undefined);
+    this.bytes = await stat(file).then((s) => s.size, () => 0);
+    const s = createWriteStream(file, { flags: 'a' });
+    s.on('error', () => {
+      // a full disk must not take the supervisor down: logging is best effort
+      if (this.stream === s) this.stream = undefined;
+    });
+    this.stream = s;
+  }
+
+  private async rotate(): Promise<void> {
+    this.rotating = true;
+    const old = this.stream;
+    this.stream = undefined;
+    try {
+      await new Promise<void>((r) => (old ? old.end(r) : r()));
+      await rename(this.file!, `${this.file}.1`).catch(() => undefined);
+      this.opened = this.open();
+      await this.opened;
+    } finally {
+      this.rotating = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.opened?.catch(() => undefined);
+    const s = this.stream;
+    this.stream = undefined;
+    if (s) await new Promise<void>((r) => s.end(r));
+  }
+}

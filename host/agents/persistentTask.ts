@@ -1,0 +1,145 @@
+// One task on a ready persistent agent process: `agent/runTask` with a CancellationToken, the
+// task's timeout and cancel both become `$/cancelRequest`; an agent that does not answer within a
+// grace period after that is hung and is killed (the supervisor restarts it with backoff). The
+// answer, or how the process ended, becomes the RunOutcome the scheduler classifies.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
+import type { Finding } from '../../src/shared/model';
+import type { RunOutcome, RunRequest } from '../queue/scheduler';
+import type { FilterResult } from '../findings/baselines';
+import { addContentHashes } from '../findings/contentHash';
+import { parseFindingsJson } from '../findings/parseOutput';
+import { AgentMethods, type RunTaskResult, type TaskPayload } from '../sdk/agentProtocol';
+import { fmtMs, isExitInfo, type AgentProcess, type ExitInfo } from './persistentAgent';
+
+const MAX_TRACE_BYTES = 256 * 1024;
+
+/** What happened during one task, for its log (.agentic/logs/tasks/ID.log): progress, stderr. */
+export class TaskTrace {
+  private readonly lines: string[] = [];
+  private bytes = 0;
+  private cut = false;
+  /** lines from the agent (stderr, progress), as opposed to the host's own `-- ` notes */
+  private fromAgent = 0;
+
+  /** nothing but the host's notes: a clean run with no log worth a file (see runTaskOnProcess) */
+  get quiet(): boolean {
+    return this.fromAgent === 0;
+  }
+
+  add(line: string): void {
+    if (!line.startsWith('-- ')) this.fromAgent++;
+    if (this.cut) return;
+    this.bytes += line.length + 1;
+    if (this.bytes > MAX_TRACE_BYTES) {
+      this.cut = true;
+      this.lines.push('[... log truncated ...]');
+      return;
+    }
+    this.lines.push(line);
+  }
+
+  text(): string {
+    return this.lines.length ? this.lines.join('\n') + '\n' : '';
+  }
+}
+
+export interface PersistentTaskOptions {
+  proc: AgentProcess;
+  req: RunRequest;
+  payload: TaskPayload;
+  cancelGraceMs: number;
+  workspace: string;
+  taskLogsDir: string;
+  trace: TaskTrace;
+  /** filters the findings of agents with `baseline: true` (as for one-shot agents) */
+  baselines?: { filter(agent: string, findings: Finding[]): Promise<FilterResult> };
+}
+
+type Answer = { ok: true; value: RunTaskResult | null } | { ok: false; error: unknown };
+
+export async function runTaskOnProcess(o: PersistentTaskOptions): Promise<RunOutcome> {
+  const { proc, req } = o;
+  const id = req.task.id;
+  const cts = new CancellationTokenSource();
+  let stopped: 'timeout' | 'cancelled' | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const answer: Promise<Answer> = proc.request<RunTaskResult | null>(AgentMethods.runTask, o.payload, cts.token).then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+  const stop = (why: 'timeout' | 'cancelled'): void => {
+    if (stopped) return;
+    stopped = why;
+    cts.cancel(); // vscode-jsonrpc sends $/cancelRequest for this request id
+    o.trace.add(`-- ${why === 'timeout' ? `timed out after ${fmtMs(req.timeoutMs)}` : 'cancelled'}: $/cancelRequest sent`);
+    graceTimer = setTimeout(() => proc.kill('hung', `task ${id} did not stop within ${fmtMs(o.cancelGraceMs)} of its $/cancelRequest`), o.cancelGraceMs);
+  };
+  // the timeout runs from here, when the agent receives the task (a start is bounded by start_timeout)
+  const deadlineTimer = setTimeout(() => stop('timeout'), req.timeoutMs);
+  const onAbort = (): void => stop('cancelled');
+  if (req.signal.aborted) onAbort();
+  else req.signal.addEventListener('abort', onAbort, { once: true });
+
+  const r = await answer;
+  clearTimeout(graceTimer);
+  clearTimeout(deadlineTimer);
+  req.signal.removeEventListener('abort', onAbort);
+  cts.dispose();
+  const outcome = await classify(r, stopped, o);
+  o.trace.add(`-- ${outcome.reason ? `${outcome.reason}: ${outcome.detail ?? ''}` : `done: exit code ${outcome.exitCode}, ${outcome.findings.length} finding(s)`}`);
+  // A clean, silent run writes no log (as a silent one-shot agent: outputCapture.ts); the file per
+  // task was the largest per-task cost of a persistent agent (npm run bench, persistent_vs_bullmq).
+  // After an earlier attempt it is written anyway, so that attempt's log is replaced.
+  if (!o.trace.quiet || outcome.reason || (req.task.attemptLog?.length ?? 0) > 1) {
+    await writeFile(join(o.taskLogsDir, `${id}.log`), o.trace.text()).catch(() => undefined);
+  }
+  return outcome;
+}
+
+async function classify(r: Answer, stopped: 'timeout' | 'cancelled' | undefined, o: PersistentTaskOptions): Promise<RunOutcome> {
+  const pid = o.proc.pid;
+  const base: RunOutcome = { exitCode: null, signal: null, findings: [], ...(pid !== undefined ? { pid } : {}) };
+  const killed = !r.ok && isExitInfo(r.error) && r.error.why === 'hung' ? '; it did not stop, so the agent was restarted' : '';
+  if (stopped === 'timeout') return { ...base, reason: 'timeout', detail: `timed out after ${fmtMs(o.req.timeoutMs)}${killed}` };
+  if (stopped === 'cancelled') return { ...base, reason: 'cancelled', detail: `cancelled${killed}` };
+  if (!r.ok) return failed(r.error, base);
+  const value = r.value ?? {};
+  if (typeof value !== 'object' || Array.isArray(value)) return { ...base, reason: 'output_error', detail: 'agent/runTask must answer an object { findings?, exitCode? }' };
+  const raw = value.findings ?? [];
+  if (!Array.isArray(raw)) return { ...base, reason: 'output_error', detail: 'agent/runTask: findings must be an array' };
+  // the findings-json parser is the one place a finding from an agent is checked and built
+  const parsed = parseFindingsJson(JSON.stringify(raw), { workspace: o.workspace, agent: o.req.agent.id, taskId: o.req.task.id });
+  if (parsed.error) return { ...base, reason: 'output_error', detail: `agent/runTask: ${parsed.error.replace(/^findings-json: /, '')}` };
+  const code = value.exitCode ?? (parsed.findings.length ? 1 : 0);
+  if (code !== 0 && code !== 1 && code !== 2) return { ...base, reason: 'agent_error', detail: `agent/runTask answered exitCode ${JSON.stringify(code)} (expected 0, 1 or 2)` };
+  if (code === 2) return { ...base, exitCode: 2, detail: 'exit code 2: configuration or usage error (the agent said so)' };
+  await addContentHashes(parsed.findings, o.workspace);
+  if (!o.req.agent.baseline || !o.baselines) return { ...base, exitCode: code, findings: parsed.findings };
+  const b = await o.baselines.filter(o.req.agent.id, parsed.findings);
+  return { ...base, exitCode: code, findings: b.fresh, ...(b.baselined.length ? { baselined: b.baselined } : {}), ...(b.note ? { detail: b.note } : {}) };
+}
+
+function failed(err: unknown, base: RunOutcome): RunOutcome {
+  if (isExitInfo(err)) return { ...base, ...exitOutcome(err) };
+  if (err instanceof ResponseError) return { ...base, reason: 'agent_error', detail: `the agent answered with an error: ${err.message}` };
+  return { ...base, reason: 'agent_error', detail: String((err as Error)?.message ?? err) };
+}
+
+/** A task whose agent process ended under it: failed, retried by the scheduler's backoff. */
+export function exitOutcome(e: ExitInfo): Pick<RunOutcome, 'reason' | 'detail' | 'exitCode' | 'signal'> {
+  const k = { exitCode: e.code, signal: e.signal };
+  switch (e.why) {
+    case 'hung':
+      return { ...k, reason: 'unresponsive', detail: `the agent was restarted: ${e.detail}` };
+    case 'protocol':
+      return { ...k, reason: 'agent_error', detail: `the agent was restarted: ${e.detail}` };
+    case 'memory_limit':
+      return { ...k, reason: 'memory_limit', detail: `the agent was restarted: ${e.detail}` };
+    case 'stopped':
+      return { ...k, reason: 'agent_unavailable', detail: 'the agent was stopped while running this task' };
+    default:
+      return { ...k, reason: e.signal ? 'signal' : 'exit_code', detail: `the agent process ended while running this task (${e.detail})` };
+  }
+}

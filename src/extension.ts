@@ -1,0 +1,18 @@
+// Entry points only: activate() builds the Ctx (cheap: no I/O is awaited here; the folder scan
+// and host attach run afterwards); deactivate() returns the stop promise.
+import type * as vscode from 'vscode';
+import { Ctx } from './ctx';
+import { makeApi, type AgenticApi } from './api';
+
+let ctx: Ctx | undefined;
+
+export function activate(context: vscode.ExtensionContext): AgenticApi {
+  ctx = new Ctx(context);
+  return makeApi(ctx);
+}
+
+export function deactivate(): Promise<void> | undefined {
+  const c = ctx;
+  ctx = undefined;
+  return c?.stop();
+}

@@ -1,0 +1,136 @@
+// A configured command: held for approval (argv, env keys, cwd shown) and asked again when its
+// hash changes; then Save All of 20 files into a `batch: true` agent is one task; a long task makes
+// the status bar busy and is cancelled from the Tasks view; a task's log opens from its row.
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { AgenticApi } from '../../../src/api';
+import type { Session } from '../../../src/session';
+import type { SubmitRequest } from '../../../src/shared/protocol';
+import type { TaskNode } from '../../../src/views/tasksView';
+import { connectedSession, fileUri, getApi, idle, sleep, tasks, waitFor, withSlow, writeConfig } from '../lib/helpers';
+
+function taskNode(api: AgenticApi, id: string): TaskNode | undefined {
+  for (const g of api.tasksView.getChildren()) for (const t of api.tasksView.getChildren(g)) if (t.kind === 'task' && t.task.id === id) return t;
+  return undefined;
+}
+
+suite('approval, batching, cancel', () => {
+  let api: AgenticApi;
+  let s: Session;
+  const prompts: Array<{ id: string; detail: string }> = [];
+
+  suiteSetup(async () => {
+    api = await getApi();
+    s = await connectedSession(api);
+    api.setApprovalPrompt(async (a, detail) => {
+      prompts.push({ id: a.id, detail });
+      return 'approve';
+    });
+  });
+
+  test('a configured command waits for approval; the prompt shows argv, env keys and cwd', async () => {
+    await writeConfig(s, withSlow());
+    await waitFor('the approval prompt', () => prompts.length >= 1);
+    const p = prompts[0]!;
+    assert.strictEqual(p.id, 'slow');
+    assert.ok(p.detail.includes('argv: ["node","tools/slow-agent.js","${files}"]'), p.detail);
+    assert.ok(p.detail.includes('env keys: (none)'), p.detail);
+    assert.ok(p.detail.includes(`cwd: ${s.root}`), p.detail);
+    await waitFor('slow approved', () => s.agents.find((a) => a.id === 'slow')?.approved === true);
+  });
+
+  test('a change of its env keys asks again before it runs', async () => {
+    const hash = s.agents.find((a) => a.id === 'slow')!.approvalHash;
+    await writeConfig(s, withSlow(['API_MODE']));
+    await waitFor('a second prompt', () => prompts.length >= 2);
+    assert.match(prompts[1]!.detail, /changed since you approved/);
+    assert.match(prompts[1]!.detail, /env keys: API_MODE/);
+    const a = await waitFor('slow approved again', () => s.agents.find((x) => x.id === 'slow' && x.approved === true));
+    assert.notStrictEqual(a.approvalHash, hash);
+  });
+
+  test('saving one file 20 times in 2 s runs its agent at most twice (host coalescing)', async function () {
+    this.timeout(120_000);
+    const uri = fileUri('hot/hot.txt');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('x\n'));
+    await idle(s);
+    const before = new Set((await tasks(s, 'slow')).map((t) => t.id));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    const seen0 = api.saveHandlerCost().saves;
+    // a user typing and pressing Ctrl+S every 100 ms: the next keystroke does not wait for the write
+    const pending: Thenable<boolean>[] = [];
+    const t0 = Date.now();
+    for (let i = 0; i < 20; i++) {
+      await editor.edit((e) => e.insert(new vscode.Position(1, 0), `${i}\n`));
+      pending.push(doc.save());
+      await sleep(Math.max(0, t0 + (i + 1) * 100 - Date.now()));
+    }
+    const issued = Date.now() - t0;
+    await Promise.all(pending);
+    const burst = api.saveHandlerCost().lastAt - t0; // when the last save event reached us
+    const seen = api.saveHandlerCost().saves - seen0;
+    await sleep(1000);
+    await idle(s, 60_000);
+    const runs = (await tasks(s, 'slow')).filter((t) => !before.has(t.id) && t.files.includes('hot/hot.txt'));
+    console.log(`    20 saves issued in ${issued} ms; ${seen} save event(s) within ${burst} ms → ${runs.length} run(s) of a 4 s agent`);
+    assert.ok(seen >= 1 && runs.length >= 1);
+    // one running + one queued (latest wins) per key: at most two runs while the burst is shorter
+    // than a run; a machine so loaded that the editor stretches the burst gets one more per run time
+    assert.ok(runs.length <= 2 + Math.floor(Math.max(0, burst - 1000) / 4000), `${runs.length} runs for a ${burst} ms burst`);
+    assert.ok(runs.every((t) => t.state === 'succeeded'));
+  });
+
+  test('the save handler adds no noticeable latency to a save (measured over the saves above)', () => {
+    const c = api.saveHandlerCost();
+    const sorted = [...c.recentMs].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    console.log(`save handler: ${c.saves} save(s), median ${median.toFixed(2)} ms, slowest ${c.maxMs.toFixed(2)} ms`);
+    assert.ok(c.saves >= 1);
+    assert.ok(median < 2, `the handler's median was ${median} ms`);
+    assert.ok(c.maxMs < 50, `the handler took ${c.maxMs} ms once`);
+  });
+  test('Save All of 20 files gives one task with all of them to a batch agent', async function () {
+    const uris = Array.from({ length: 20 }, (_, i) => fileUri(`batch/f${String(i).padStart(2, '0')}.txt`));
+    this.timeout(180_000);
+    for (const u of uris) await vscode.workspace.fs.writeFile(u, new TextEncoder().encode('v1\n'));
+    await idle(s);
+    const before = new Set((await tasks(s, 'slow')).map((t) => t.id));
+    // 20 modified files open in editors (Save All saves dirty editors), then Save All
+    const docs = await Promise.all(uris.map((u) => vscode.workspace.openTextDocument(u)));
+    const edit = new vscode.WorkspaceEdit();
+    for (const u of uris) edit.insert(u, new vscode.Position(0, 0), 'v2 ');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    for (const d of docs) await vscode.window.showTextDocument(d, { preview: false, preserveFocus: true });
+    assert.ok(docs.every((d) => d.isDirty), `dirty: ${docs.filter((d) => d.isDirty).length}`);
+    await vscode.commands.executeCommand('workbench.action.files.saveAll');
+    await waitFor('all 20 saved', () => docs.every((d) => !d.isDirty), 60_000);
+    await waitFor('the batch task to finish', async () => (await tasks(s, 'slow')).some((t) => !before.has(t.id) && t.state === 'succeeded'), 60_000);
+    await sleep(1000); // nothing else trickles in
+    const runs = (await tasks(s, 'slow')).filter((t) => !before.has(t.id));
+    assert.strictEqual(runs.length, 1, `tasks: ${JSON.stringify(runs.map((t) => t.files.length))}`);
+    assert.strictEqual(runs[0]!.files.length, 20);
+    const node = await waitFor('its row in the Tasks view', () => taskNode(api, runs[0]!.id));
+    assert.strictEqual(api.tasksView.getTreeItem(node).contextValue, 'task.succeeded.log');
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('agenticBackground.openTaskLog', node);
+    assert.ok(doc?.getText().includes('slow-agent: 20 file(s)'), doc?.getText());
+  });
+
+  test('a long task makes the status bar busy and is cancelled from the Tasks view', async () => {
+    const r = await vscode.commands.executeCommand<SubmitRequest.Result>('agenticBackground.submitTask', { agent: 'slow', task: 'long', files: [], params: { sleepMs: 60_000 } });
+    assert.ok(r?.taskId, 'submitted');
+    await waitFor('a busy status bar', () => /Agentic: 1 running · 0 queued/.test(api.statusBarText()), 15_000);
+    const node = await waitFor('the running row', () => {
+      const n = taskNode(api, r.taskId);
+      return n?.kind === 'task' && n.task.state === 'running' ? n : undefined;
+    });
+    const item = api.tasksView.getTreeItem(node);
+    assert.strictEqual(item.contextValue, 'task.running.log', 'inline cancel and log apply');
+    await vscode.commands.executeCommand('agenticBackground.cancelTask', node);
+    await waitFor('the task cancelled', () => s.tasks.get(r.taskId)?.state === 'cancelled');
+    const groups = api.tasksView.getChildren().filter((g) => g.kind === 'group').map((g) => (g.kind === 'group' ? g.group.state : ''));
+    await waitFor('a Cancelled group', () => api.tasksView.getChildren().some((g) => g.kind === 'group' && g.group.state === 'cancelled'));
+    await waitFor('the status bar idle again', () => api.statusBarText().includes('Agentic: idle'));
+    console.log(`groups: ${groups.join(', ')}`);
+  });
+});
