@@ -19,8 +19,21 @@ const common = {
   logLevel: 'warning',
 };
 
+// The host's config validator (zod, yaml: ~1 MB) is a file of its own, required only when a config
+// must be validated (host/config/cache.ts): a host starting on a known config never parses it.
+/** @type {esbuild.Plugin} */
+const lazyValidator = {
+  name: 'lazy-config-validator',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/validator$/ }, (a) =>
+      a.importer.endsWith('host/config/cache.ts') ? { path: './config-validator.js', external: true } : undefined,
+    );
+  },
+};
+
 const builds = [
-  { entryPoints: { host: 'host/main.ts' }, outdir: 'dist' },
+  { entryPoints: { host: 'host/main.ts' }, outdir: 'dist', plugins: [lazyValidator] },
+  { entryPoints: { 'config-validator': 'host/config/validator.ts' }, outdir: 'dist' },
   { entryPoints: { cli: 'host/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: { 'builtin-secrets': 'host/builtin/secretsMain.ts' }, outdir: 'dist' },
   // the agent SDK (vscode-jsonrpc bundled in): persistent agents require(process.env.AGENTIC_SDK)

@@ -9,7 +9,7 @@ import type { FileFindings } from './findings/findingsStore';
 import { FindingsStore } from './findings/findingsStore';
 import { Baselines, type RecordResult } from './findings/baselines';
 import { diffConfig } from './config/diff';
-import { loadConfigCached, type ConfigCache } from './config/cache';
+import { loadConfigCached, loadValidator, type ConfigCache } from './config/cache';
 import { watchConfig } from './config/watch';
 import type { HostPaths } from './daemon/paths';
 import type { HostLog } from './log';
@@ -130,7 +130,6 @@ export class HostCore {
       logsDir: paths.logsDir,
       taskLogsDir: paths.taskLogsDir,
       logger: this.logger,
-      baselines: this.baselines,
       monitor: this.monitor,
       ...(this.watchdog ? { watchdog: this.watchdog } : {}),
       // a quarantine lifted or an agent became ready: waiting tasks may start now
@@ -234,7 +233,7 @@ export class HostCore {
     if (!res.ok) {
       const kept = !initial;
       // loaded here, not at the top: zod comes with it, and a valid config never needs it (cache.ts)
-      if (initial) this.config = (await import('../src/shared/configSchema')).resolveConfig({ background: { agents: {} } });
+      if (initial) this.config = (await loadValidator()).resolveConfig({ background: { agents: {} } });
       this.configState = { file, exists: res.exists, valid: false, usingDefault: false, issues: res.issues, loadedAt: at, keptPrevious: kept };
       this.logger.error(`${file} is invalid${kept ? '; the previous configuration stays in force' : ''}`, { issues: res.issues.map((i) => `${i.line ?? '?'}:${i.column ?? '?'} ${i.message}`) });
       this.emit('statusChanged');

@@ -4,6 +4,7 @@
 //                     [--restricted] [--require-approval]     (set by the extension: Workspace Trust)
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { chmod, rename, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
@@ -65,8 +66,9 @@ async function writeAtomic(file: string, data: string, mode: number): Promise<vo
 function configCache(dir: string): { configCache?: { dir: string; build: string } } {
   if (process.platform === 'win32' || !__filename.endsWith('.js')) return {};
   try {
-    const st = statSync(__filename);
-    return { configCache: { dir, build: `${HOST_VERSION}:${st.size}:${st.mtimeMs}` } };
+    // the validator is a file of its own (esbuild.config.mjs): either changing means another build
+    const id = [__filename, join(__dirname, 'config-validator.js')].map((f) => statSync(f)).map((st) => `${st.size}:${st.mtimeMs}`);
+    return { configCache: { dir, build: `${HOST_VERSION}:${id.join(':')}` } };
   } catch {
     return {};
   }

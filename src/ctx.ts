@@ -37,7 +37,7 @@ export class Ctx implements vscode.Disposable {
 
   constructor(readonly ext: vscode.ExtensionContext) {
     this.trust = new Trust(ext.globalState, this.log);
-    this.onSave = new OnSave((uri) => this.sessionForUri(uri), () => this.trust.trusted, this.log);
+    this.onSave = new OnSave((uri) => this.sessionForUri(uri), () => this.trust.trusted, this.log, (s, agent) => this.trust.isDenied(s, agent));
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${CONFIG_FILE_NAME}`, false, true, true);
     this.subs.push(
       this.log,

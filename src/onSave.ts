@@ -36,6 +36,8 @@ export class OnSave implements vscode.Disposable {
     private readonly sessionFor: (uri: vscode.Uri) => Session | undefined,
     private readonly trusted: () => boolean,
     private readonly log: Log,
+    /** an agent whose command the user denied: its saves are not submitted */
+    private readonly denied: (s: Session, agent: string) => boolean = () => false,
   ) {
     this.sub = vscode.workspace.onDidSaveTextDocument((doc) => {
       const t0 = performance.now();
@@ -92,7 +94,7 @@ export class OnSave implements vscode.Disposable {
     p.timer = undefined;
     const batches = p.batcher.takeDue(Date.now());
     const batchAgents = new Set((s.config?.agents ?? []).filter((a) => a.batch).map((a) => a.id));
-    const items = toSubmitItems(batches, (id) => batchAgents.has(id));
+    const items = toSubmitItems(batches, (id) => batchAgents.has(id)).filter((i) => !this.denied(s, i.agent));
     this.arm(s, p);
     if (items.length) this.submit(s, items, 'vscode-save');
   }

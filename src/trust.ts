@@ -27,6 +27,8 @@ export class Trust implements vscode.Disposable {
   /** asked (answered or dismissed) in this window: not asked again until the hash changes */
   private readonly asked = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
+  /** root\0id@hash the user denied in this window: on-save does not submit to them */
+  private readonly denied = new Set<string>();
   /** approvals on their way to a host: agents/didChange arriving meanwhile must not re-send */
   private readonly inflight = new Set<string>();
 
@@ -70,9 +72,19 @@ export class Trust implements vscode.Disposable {
     }
   }
 
+  /** An agent the user denied at its current command: nothing is submitted to it on save. */
+  isDenied(s: Session, id: string): boolean {
+    const a = s.agents.find((x) => x.id === id);
+    return !!a?.approvalHash && a.approved === false && this.denied.has(`${s.root}\0${askKey(id, a.approvalHash)}`);
+  }
+
   /** Review command: asks again about every agent still held, even ones dismissed before. */
   review(s: Session): void {
-    for (const a of s.agents) if (a.approved === false && a.approvalHash) this.asked.delete(askKey(a.id, a.approvalHash));
+    for (const a of s.agents) {
+      if (a.approved !== false || !a.approvalHash) continue;
+      this.asked.delete(askKey(a.id, a.approvalHash));
+      this.denied.delete(`${s.root}\0${askKey(a.id, a.approvalHash)}`);
+    }
     this.onAgents(s);
   }
 
@@ -83,6 +95,7 @@ export class Trust implements vscode.Disposable {
       await this.remember(s.root, a.id, a.approvalHash!);
       this.send(s, a.id, a.approvalHash!);
     } else if (answer === 'deny') {
+      this.denied.add(`${s.root}\0${askKey(a.id, a.approvalHash!)}`);
       this.log.warn(`[${s.name}] agent ${a.id} was denied; its queued tasks are cancelled`);
       const queued = await s.client.request(ListTasksRequest.type, { agent: a.id, state: 'queued' });
       await Promise.all(queued.tasks.map((t) => s.client.request(CancelTaskRequest.type, { id: t.id })));

@@ -5,9 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
-import type { Finding } from '../../src/shared/model';
 import type { RunOutcome, RunRequest } from '../queue/scheduler';
-import type { FilterResult } from '../findings/baselines';
 import { addContentHashes } from '../findings/contentHash';
 import { parseFindingsJson } from '../findings/parseOutput';
 import { AgentMethods, type RunTaskResult, type TaskPayload } from '../sdk/agentProtocol';
@@ -53,8 +51,6 @@ export interface PersistentTaskOptions {
   workspace: string;
   taskLogsDir: string;
   trace: TaskTrace;
-  /** filters the findings of agents with `baseline: true` (as for one-shot agents) */
-  baselines?: { filter(agent: string, findings: Finding[]): Promise<FilterResult> };
 }
 
 type Answer = { ok: true; value: RunTaskResult | null } | { ok: false; error: unknown };
@@ -115,10 +111,9 @@ async function classify(r: Answer, stopped: 'timeout' | 'cancelled' | undefined,
   const code = value.exitCode ?? (parsed.findings.length ? 1 : 0);
   if (code !== 0 && code !== 1 && code !== 2) return { ...base, reason: 'agent_error', detail: `agent/runTask answered exitCode ${JSON.stringify(code)} (expected 0, 1 or 2)` };
   if (code === 2) return { ...base, exitCode: 2, detail: 'exit code 2: configuration or usage error (the agent said so)' };
+  // fingerprints and the baseline (`baseline: true`) are applied after this, by TaskRunner
   await addContentHashes(parsed.findings, o.workspace);
-  if (!o.req.agent.baseline || !o.baselines) return { ...base, exitCode: code, findings: parsed.findings };
-  const b = await o.baselines.filter(o.req.agent.id, parsed.findings);
-  return { ...base, exitCode: code, findings: b.fresh, ...(b.baselined.length ? { baselined: b.baselined } : {}), ...(b.note ? { detail: b.note } : {}) };
+  return { ...base, exitCode: code, findings: parsed.findings };
 }
 
 function failed(err: unknown, base: RunOutcome): RunOutcome {

@@ -13,7 +13,7 @@ import { exitText, isWaitFailure, processIdentity, quarantineText, rejectWaiters
 import { memoryDetail } from './limits';
 import type { Monitor } from './monitor';
 import { AgentProcess, fmtMs, type ExitInfo } from './persistentAgent';
-import { runTaskOnProcess, TaskTrace, type PersistentTaskOptions } from './persistentTask';
+import { runTaskOnProcess, TaskTrace } from './persistentTask';
 import * as policy from './restartPolicy';
 import { substituteArgv } from './substitute';
 import type { Watchdog } from './watchdog';
@@ -33,7 +33,6 @@ export interface SupervisorDeps {
   onChange(): void;
   /** SIGTERM → grace → SIGKILL, and how long a cancelled task may take to answer (default 2 s) */
   killGraceMs?: number;
-  baselines?: PersistentTaskOptions['baselines'];
   /** samples the agent processes and enforces max_memory / max_cpu_percent (monitor.ts) */
   monitor?: Pick<Monitor, 'watch' | 'unwatch'>;
 }
@@ -69,7 +68,7 @@ export class Supervisor {
     this.changed();
     try {
       const payload = { id: req.task.id, agent: req.task.agent, task: req.task.task, files: req.task.files, ...(req.task.params ? { params: req.task.params } : {}), attempt: req.attempt, workspace: this.d.workspace };
-      const o = await runTaskOnProcess({ proc, req, payload, cancelGraceMs: this.grace, workspace: this.d.workspace, taskLogsDir: this.d.taskLogsDir, trace, ...(this.d.baselines ? { baselines: this.d.baselines } : {}) });
+      const o = await runTaskOnProcess({ proc, req, payload, cancelGraceMs: this.grace, workspace: this.d.workspace, taskLogsDir: this.d.taskLogsDir, trace });
       const line = slot.log.lastLine();
       if ((o.reason === 'exit_code' || o.reason === 'signal') && line) o.detail = `${o.detail}: ${line}`;
       return o;

@@ -24,6 +24,16 @@ export interface ConfigCache {
 
 const FORMAT = 'config-cache-1';
 
+/**
+ * zod, yaml and the schema (validator.ts). The only way the host loads them: esbuild.config.mjs
+ * points this require at dist/config-validator.js, so they are not even parsed until a config has
+ * to be validated.
+ */
+export function loadValidator(): Promise<typeof import('./validator')> {
+  // require, not import(): in the CommonJS bundle import() would go through Node's ESM loader
+  return Promise.resolve().then(() => require('./validator') as typeof import('./validator'));
+}
+
 /** Validates `file`, through the cache when one is given. Never throws on bad input. */
 export async function loadConfigCached(file: string, cache: ConfigCache | undefined): Promise<ConfigLoad> {
   let text: string | undefined;
@@ -42,13 +52,12 @@ export async function loadConfigCached(file: string, cache: ConfigCache | undefi
       // no entry yet (or a damaged one): validate
     }
   }
-  const { parseConfigText } = await import('./load');
+  const v = await loadValidator();
   let result: ConfigLoad;
   if (text === undefined) {
-    const { DEFAULT_CONFIG_FILE, resolveConfig } = await import('../../src/shared/configSchema');
-    result = { exists: false, ok: true, config: resolveConfig(DEFAULT_CONFIG_FILE), issues: [] };
+    result = { exists: false, ok: true, config: v.resolveConfig(v.DEFAULT_CONFIG_FILE), issues: [] };
   } else {
-    const r = parseConfigText(text, file);
+    const r = v.parseConfigText(text, file);
     result = r.ok ? { exists: true, ok: true, config: r.config, issues: r.issues } : { exists: true, ok: false, issues: r.issues };
   }
   if (entry) await store(entry, result);
@@ -57,8 +66,7 @@ export async function loadConfigCached(file: string, cache: ConfigCache | undefi
 
 /** The uncached path, for errors other than a missing file. */
 async function full(file: string): Promise<ConfigLoad> {
-  const { loadConfigFile } = await import('./load');
-  const r = await loadConfigFile(file);
+  const r = await (await loadValidator()).loadConfigFile(file);
   return r.ok ? { exists: r.exists, ok: true, config: r.config, issues: r.issues } : { exists: r.exists, ok: false, issues: r.issues };
 }
 

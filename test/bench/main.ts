@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   process.env.XDG_RUNTIME_DIR = runtime;
   onCleanup(() => rmSync(runtime, { recursive: true, force: true }));
 
-  const mode: Mode = { quick: args.quick, reps: args.quick ? 2 : 5, log: (s) => process.stderr.write(`[bench] ${s}\n`) };
+  const mode: Mode = { quick: args.quick, reps: args.quick ? 1 : 5, log: (s) => process.stderr.write(`[bench] ${s}\n`) };
   const mach = machine();
   const t0 = Date.now();
   const figs: Figure[] = [];

@@ -1,19 +1,18 @@
-// Grows its RSS by touching fresh memory (2 MB every 10 ms) until it is killed. The moment its RSS
-// first exceeds argv[2] bytes it writes "pid epochMs" to argv[3]: the memory-kill figure measures
-// from there to the process being gone. Stops growing at 3× the limit and exits after 10 s, so an
-// unenforced limit ends the task instead of eating the machine.
+// Grows its RSS by touching fresh memory (2 MB every 10 ms) until it is killed. Right after the
+// allocation that takes its RSS over argv[2] bytes it writes "pid epochMs" to argv[3]: the
+// memory-kill figure measures from there to the process being gone. Stops growing at 3× the
+// limit and exits after 10 s, so an unenforced limit ends the task instead of eating the machine.
 const { writeFileSync } = require('node:fs');
 const limit = Number(process.argv[2]);
 const stamp = process.argv[3];
 const keep = [];
 let crossed = false;
 const timer = setInterval(() => {
-  const rss = process.memoryUsage.rss();
-  if (!crossed && rss > limit) {
+  if (process.memoryUsage.rss() < 3 * limit) keep.push(Buffer.allocUnsafe(2 * 1024 * 1024).fill(1));
+  if (!crossed && process.memoryUsage.rss() > limit) {
     crossed = true;
     writeFileSync(stamp, `${process.pid} ${performance.timeOrigin + performance.now()}`);
   }
-  if (rss < 3 * limit) keep.push(Buffer.allocUnsafe(2 * 1024 * 1024).fill(1));
 }, 10);
 setTimeout(() => {
   clearInterval(timer);

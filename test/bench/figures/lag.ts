@@ -29,9 +29,10 @@ function runClient(opts: Record<string, unknown>): Promise<LagResult> {
 }
 
 export async function lagFigures(m: Mode): Promise<Figure[]> {
-  const host = await BenchHost.start(configYaml(8, { print: { command: PRINT, concurrency: 8, nice: 0, output: 'text', timeout: 60 } }));
+  // the host's defaults (agents at nice 10, DESIGN §5): this figure is the extension's situation
+  const host = await BenchHost.start(configYaml(8, { print: { command: PRINT, concurrency: 8, output: 'text', timeout: 60 } }));
   try {
-    const base = { workspace: host.ws, agent: 'print', argv: PRINT, concurrency: 8, warmupMs: 500, windowMs: m.quick ? 1500 : 4000 };
+    const base = { workspace: host.ws, agent: 'print', argv: PRINT, concurrency: 8, nice: 10, warmupMs: 500, windowMs: m.quick ? 1000 : 4000 };
     const samples: { host: LagResult[]; inproc: LagResult[] } = { host: [], inproc: [] };
     const ab = await alternate(
       m.quick ? 1 : Math.max(3, m.reps - 2),

@@ -31,7 +31,7 @@ async function cpuFigure(m: Mode, host: BenchHost, tier: string | undefined): Pr
   const key = 'cpu_limit_error_points';
   const goal = { op: '<=' as const, limit: 5 };
   if (!tier || tier === 'observe-only') return absent(key, `max_cpu_percent is not enforced in this build (agent tier ${tier ?? 'unknown'})`, goal);
-  const windowS = m.quick ? 2 : 5;
+  const windowS = m.quick ? 1.5 : 5;
   m.log(`CPU limit ${CPU_LIMIT}% (${tier}): ${windowS} s window after 1 s to settle`);
   const [id] = await host.submitBatch([{ agent: 'spin', task: 'spin', key: 'spin' }]);
   try {
@@ -59,16 +59,26 @@ async function memoryFigure(m: Mode, host: BenchHost, tier: string | undefined):
     const stamp = join(host.ws, `grow-${task}`);
     const [id] = await host.submitBatch([{ agent: 'grow', task, key: task }]);
     // poll every 2 ms: the figure's resolution, and cheap next to the host's own sampling
-    const text = await until(() => (existsSync(stamp) ? readFileSync(stamp, 'utf8') : ''), 60_000, 'the agent to cross max_memory', 2).catch(() => '');
+    // a complete "pid ms" line only: the file exists, empty, for a moment before it is written
+    const read = (): string => (existsSync(stamp) ? readFileSync(stamp, 'utf8') : '');
+    const ok = (t: string): boolean => /^\d+ [\d.]+$/.test(t);
+    // stop waiting when the stamp is there, or when the task is over without one
+    const text = await until(() => (ok(read()) ? read() : host.finals.has(id!) ? `ended: ${read()}` : ''), 60_000, 'the agent to cross max_memory', 2).catch(() => read());
     const [pid, crossedAt] = text.split(' ').map(Number);
     if (pid) await until(() => !alive(pid), 30_000, 'the agent to be killed', 2).catch(() => undefined);
     const goneAt = epochMs();
     await host.waitDone([id!], 60_000).catch(() => undefined);
     const t = await host.request(P.GetTaskRequest.type, { id: id! });
     if (t.reason !== 'memory_limit') return absent(key, `the agent was not killed for its memory (task ${t.state}${t.reason ? `, reason ${t.reason}` : ''}): max_memory not enforced`, goal);
+    // no stamp: killed between its allocation and its own check, i.e. within a few ms
+    if (!pid || !Number.isFinite(crossedAt)) {
+      m.log(`  killed before it could note its crossing (${JSON.stringify(text)})`);
+      continue;
+    }
     samples.push(goneAt - crossedAt!);
     m.log(`  memory kill after ${fmt(goneAt - crossedAt!, 'ms')}`);
   }
+  if (samples.length === 0) return absent(key, 'every run was killed before the agent could note when it crossed max_memory', goal);
   const v = median(samples);
   return { key, value: round(v, 0), measured: `${fmt(v, 'ms')} RSS > max_memory → agent gone`, baseline: `max_memory ${MEM_LIMIT / 1024 / 1024} MiB`, goal, why: `enforcement tier ${tier}`, detail: { samples: samples.map((x) => round(x)) } };
 }

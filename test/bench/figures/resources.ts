@@ -33,7 +33,7 @@ export async function resourceFigures(m: Mode): Promise<Figure[]> {
   // (host/config/cache.ts); every later start on it — the common case, a workspace reopened —
   // does not. The figure is the common case; the first start is reported beside it.
   const [firstMs, firstNode] = [await hostColdMs(), await nodeRunMs()];
-  const cold = await alternate(m.quick ? 2 : 7, hostColdMs, nodeRunMs);
+  const cold = await alternate(m.quick ? 1 : 7, hostColdMs, nodeRunMs);
   figs.push({
     key: 'host_cold_start_ratio',
     value: round(median(cold.ratios), 2),
@@ -58,7 +58,7 @@ export async function resourceFigures(m: Mode): Promise<Figure[]> {
     // idle: started, one client attached (as with the extension), nothing to do
     await sleep(m.quick ? 1000 : 3000);
     const idleRss = rssBytes(host.pid)!;
-    const windowS = m.quick ? 2 : 5;
+    const windowS = m.quick ? 1 : 5;
     m.log(`idle CPU over ${windowS} s`);
     const c0 = cpuSeconds(host.pid)!;
     const w0 = epochMs();
@@ -85,7 +85,7 @@ export async function resourceFigures(m: Mode): Promise<Figure[]> {
     const perAgent = (busyFds - idleFds) / n;
     figs.push({ key: 'host_open_fds_per_agent', value: round(perAgent, 2), measured: `${busyFds} fds with ${n} agents running`, baseline: `${idleFds} idle`, goal: { op: '<=', limit: 4 } });
 
-    const total = m.quick ? 200 : 1000;
+    const total = m.quick ? 100 : 1000;
     m.log(`RSS after ${total} tasks`);
     for (let done = 0; done < total; ) {
       const k = Math.min(250, total - done);
@@ -105,7 +105,7 @@ export async function resourceFigures(m: Mode): Promise<Figure[]> {
 
 /** status round trip and RSS per task with 10 000 tasks queued behind one that never ends */
 async function queued10k(m: Mode): Promise<Figure[]> {
-  const count = m.quick ? 2000 : 10_000;
+  const count = m.quick ? 1000 : 10_000;
   m.log(`${count} queued tasks`);
   const host = await BenchHost.start(configYaml(8, { one: { command: ['/bin/sleep', '600'], concurrency: 1, ...agentCfg } }));
   try {

@@ -2,9 +2,11 @@
 // (perf_hooks.monitorEventLoopDelay) while 8 agents that print run continuously, either
 //   host:   connected to the host over its socket, keeping 8 agents busy with tasks/submitBatch and
 //           receiving tasks/didChange, host/didChangeStatus … — the design;
-//   inproc: spawning and reading the same 8 agents itself — what the host spares the extension.
+//   inproc: spawning and reading the same 8 agents itself — what the host spares the extension —
+//           reniced like the host's (nice 10), so the only difference is who spawns and reads.
 // Usage: node --import tsx lagClient.ts '{"mode":"host"|"inproc", ...Options}'; prints one JSON line.
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connectHost } from '../../../host/client/connect';
 import { hostPaths } from '../../../host/daemon/paths';
@@ -18,6 +20,8 @@ interface Options {
   agent: string; // host mode: the agent id
   argv: string[]; // inproc mode: the same command the agent runs
   concurrency: number;
+  /** inproc mode: renice each agent like the host does (its default, nice 10) */
+  nice: number;
   warmupMs: number;
   windowMs: number;
 }
@@ -87,6 +91,11 @@ async function inProcess(): Promise<Record<string, number>> {
     while (!stopped) {
       await new Promise<void>((resolve) => {
         const child = spawn(opts.argv[0]!, opts.argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+        try {
+          if (child.pid && opts.nice) setPriority(child.pid, opts.nice);
+        } catch {
+          // gone already
+        }
         child.stdin.on('error', () => undefined);
         child.stdin.end();
         // kept as the extension would keep it: the whole output, to parse when the agent is done

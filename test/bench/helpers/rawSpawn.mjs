@@ -49,7 +49,12 @@ async function latency({ argv, stamp }) {
   return { ms: at - t0 };
 }
 
-const ops = { throughput, latency };
+/** when this process got the message: with the sender's clock, one hop to an idle process */
+async function ping() {
+  return { at: epochMs() };
+}
+
+const ops = { throughput, latency, ping };
 for await (const line of createInterface({ input: process.stdin })) {
   const msg = JSON.parse(line);
   if (msg.op === 'exit') break;

@@ -45,6 +45,12 @@ export class RawSpawner {
     return (await this.call<{ ms: number }>({ op: 'latency', argv, stamp })).ms;
   }
 
+  /** ms from here to the baseline process reading a message: one hop to an idle process */
+  async hop(): Promise<number> {
+    const t0 = performance.timeOrigin + performance.now();
+    return (await this.call<{ at: number }>({ op: 'ping' })).at - t0;
+  }
+
   stop(): void {
     this.child.stdin!.end(JSON.stringify({ op: 'exit' }) + '\n');
     this.lines.close();

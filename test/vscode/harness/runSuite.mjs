@@ -14,11 +14,13 @@ export async function runSuite(browser, { host, ext, tests, folder, timeoutSec, 
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const line = (args ?? []).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
     const m = /^(\d+) passed, (\d+) failed, (\d+) skipped$/m.exec(line);
+    if (!firstLog) console.log(`[${label}] first extension-host output after ${(((firstLog = Date.now()) - t0) / 1000).toFixed(1)}s`);
     if (m) {
       summary = m[0];
-      console.log(`[${label}] suite finished after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      // prefixed: only run.mjs's closing total may start a line with "N passed, N failed"
+      console.log(`[${label}] suite finished after ${((Date.now() - t0) / 1000).toFixed(1)}s: ${summary}`);
+      return;
     }
-    if (!firstLog) console.log(`[${label}] first extension-host output after ${(((firstLog = Date.now()) - t0) / 1000).toFixed(1)}s`);
     (type === 'error' ? console.error : console.log)(...(args ?? []));
   });
   await page.exposeFunction('codeAutomationExit', (code) => finish(code));

@@ -81,14 +81,17 @@ export const BASE_CONFIG = `background:
       debounce: 200ms
 `;
 
-/** BASE_CONFIG plus `slow`, a configured command taking a batch of files (needs approval). */
+/**
+ * BASE_CONFIG plus `slow`, a configured command taking a batch of files (needs approval). The batch
+ * trigger's debounce is generous so Save All of 20 files stays one window on a heavily loaded CI box.
+ */
 export function withSlow(envKeys: string[] = []): string {
   const env = envKeys.length ? `\n      env: { ${envKeys.map((k) => `${k}: "x"`).join(', ')} }` : '';
   return `${BASE_CONFIG}    - on: save
       files: "batch/**"
       agent: slow
       task: batch-check
-      debounce: 500ms
+      debounce: 2s
     - on: save
       files: "hot/**"
       agent: slow

@@ -18,13 +18,14 @@ suite('approval, batching, cancel', () => {
   let api: AgenticApi;
   let s: Session;
   const prompts: Array<{ id: string; detail: string }> = [];
+  let answer: 'approve' | 'deny' = 'approve';
 
   suiteSetup(async () => {
     api = await getApi();
     s = await connectedSession(api);
     api.setApprovalPrompt(async (a, detail) => {
       prompts.push({ id: a.id, detail });
-      return 'approve';
+      return answer;
     });
   });
 
@@ -132,5 +133,23 @@ suite('approval, batching, cancel', () => {
     await waitFor('a Cancelled group', () => api.tasksView.getChildren().some((g) => g.kind === 'group' && g.group.state === 'cancelled'));
     await waitFor('the status bar idle again', () => api.statusBarText().includes('Agentic: idle'));
     console.log(`groups: ${groups.join(', ')}`);
+  });
+
+  test('a denied command stays held, the status bar says so, and saves are not submitted to it', async function () {
+    this.timeout(90_000);
+    answer = 'deny';
+    const n = prompts.length;
+    await writeConfig(s, withSlow(['API_MODE', 'OTHER']));
+    await waitFor('a third prompt', () => prompts.length > n);
+    await waitFor('slow held', () => s.agents.find((a) => a.id === 'slow')?.approved === false);
+    await waitFor('the status bar to say so', () => /1 awaiting approval/.test(api.statusBarText()));
+    const submitted = api.submittedOnSave().length;
+    const doc = await vscode.workspace.openTextDocument(fileUri('batch/f00.txt'));
+    const ed = await vscode.window.showTextDocument(doc);
+    await ed.edit((e) => e.insert(new vscode.Position(0, 0), 'v3 '));
+    assert.ok(await doc.save());
+    await sleep(3000); // longer than the batch trigger's debounce
+    assert.deepEqual(api.submittedOnSave().slice(submitted).filter((i) => i.agent === 'slow'), []);
+    answer = 'approve';
   });
 });
