@@ -210,35 +210,15 @@ test('niceness is applied to the agent', T, async () => {
 });
 
 
-test('per-task overhead: runOneShot(/bin/true) vs a bare spawn loop', T, async () => {
-  const { spawn } = await import('node:child_process');
-  const N = 100;
-  const bare = async (): Promise<number> => {
-    const t0 = performance.now();
-    for (let i = 0; i < N; i++) {
-      await new Promise<void>((res) => spawn('/bin/true', [], { stdio: 'pipe' }).on('close', () => res()));
-    }
-    return performance.now() - t0;
-  };
-  const ours = async (): Promise<number> => {
-    const t0 = performance.now();
-    for (let i = 0; i < N; i++) await run(['/bin/true']);
-    return performance.now() - t0;
-  };
-  await bare(); // warm-up
-  const b = await bare();
-  const o = await ours();
-  console.log(`# ${N} sequential /bin/true: bare spawn ${(b / N).toFixed(2)} ms/task, runOneShot ${(o / N).toFixed(2)} ms/task (x${(o / b).toFixed(2)})`);
-});
-
 test('pipes held by a process that left the group (setsid) do not hold the task open', T, async () => {
   const marker = uniqueMarker('escaped');
   const t0 = performance.now();
-  const r = await run(['/bin/sh', '-c', `setsid sh -c 'sleep 3' ${marker} & echo spawned`]);
+  // the escaped process holds the pipes for 20 s; the task must resolve long before that
+  const r = await run(['/bin/sh', '-c', `setsid sh -c 'sleep 20' ${marker} & echo spawned`]);
   const elapsed = performance.now() - t0;
   assert.equal(r.exitCode, 0);
   assert.equal(r.stdout, 'spawned\n');
-  assert.ok(elapsed < 2000, `resolved after ${elapsed} ms`);
+  assert.ok(elapsed < 10_000, `resolved after ${elapsed} ms`);
   // Outside the group, so out of reach by design (only a cgroup would catch it): clean it up here.
   for (const pid of await pidsWithMarker(marker)) process.kill(pid, 'SIGKILL');
 });
