@@ -1,7 +1,7 @@
 // Linux /proc helpers for process groups. Async reads (the host's event loop never waits on a
 // /proc scan), except the single small read per spawn in procStartTimeSync, and no child
 // processes (`ps` would cost a fork per question).
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
 export interface ProcStat {
@@ -61,12 +61,19 @@ export async function procStartTime(pid: number): Promise<string | undefined> {
  * (FileHandle, four thread-pool round trips) — per task, that showed in npm run bench.
  */
 export function procStartTimeSync(pid: number): string | undefined {
+  let fd: number | undefined;
   try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.startTime;
+    fd = openSync(`/proc/${pid}/stat`, 'r');
+    // one reused buffer: readFileSync would allocate 64 KiB per call for a file whose size
+    // /proc reports as 0, and at hundreds of spawns a second that garbage showed in the host's RSS
+    return parseStat(statBuf.toString('latin1', 0, readSync(fd, statBuf, 0, statBuf.length, 0)))?.startTime;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
+const statBuf = Buffer.alloc(4096); // a stat line is < 1 KiB even with a 64-byte comm
 
 /**
  * True when `pid` still names the process that had `startTime`: a recorded pid whose process has
