@@ -131,6 +131,7 @@ export class HostCore {
       taskLogsDir: paths.taskLogsDir,
       logger: this.logger,
       monitor: this.monitor,
+      mayRun: (a) => !this.approvals.gate(a),
       ...(this.watchdog ? { watchdog: this.watchdog } : {}),
       // a quarantine lifted or an agent became ready: waiting tasks may start now
       onChange: () => {

@@ -35,6 +35,11 @@ export interface SupervisorDeps {
   killGraceMs?: number;
   /** samples the agent processes and enforces max_memory / max_cpu_percent (monitor.ts) */
   monitor?: Pick<Monitor, 'watch' | 'unwatch'>;
+  /**
+   * Trust and approval: a restart (after a crash or a config change) happens without a task, so
+   * it must pass the same check a task would, or a changed command could run unapproved.
+   */
+  mayRun?(a: AgentConfig): boolean;
 }
 
 const unavailable = (detail: string): RunOutcome => ({ exitCode: null, signal: null, findings: [], reason: 'agent_unavailable', detail });
@@ -185,6 +190,7 @@ export class Supervisor {
 
   private startProcess(s: Slot): void {
     if (this.stopping || s.proc || !s.cfg.persistent || !policy.mayStart(s.state) || s.retire === 'remove') return;
+    if (this.d.mayRun && !this.d.mayRun(s.cfg)) return;
     clearTimeout(s.timer);
     s.timer = undefined;
     const a = s.cfg;

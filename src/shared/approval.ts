@@ -3,8 +3,14 @@
 // cwd. The host hashes this payload with sha256; here only the canonical form, so both sides and
 // the tests agree on it. No Node built-ins, no 'vscode'.
 
-/** The canonical JSON that is hashed: [argv template, sorted unique env keys, cwd]. */
-export function approvalPayload(argv: readonly string[], envKeys: readonly string[], cwd: string): string {
+/**
+ * The canonical JSON that is hashed: [argv template, sorted unique env keys, cwd], plus, for an AI
+ * agent, its persona path and prompt template: they decide what a write agent does as much as
+ * its argv does, so changing them asks again. (Without them the payload is unchanged.)
+ */
+export function approvalPayload(argv: readonly string[], envKeys: readonly string[], cwd: string, ai?: { persona?: string; prompt?: string }): string {
   const keys = [...new Set(envKeys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([[...argv], keys, cwd]);
+  const base: unknown[] = [[...argv], keys, cwd];
+  if (ai && (ai.persona !== undefined || ai.prompt !== undefined)) base.push({ persona: ai.persona ?? null, prompt: ai.prompt ?? null });
+  return JSON.stringify(base);
 }

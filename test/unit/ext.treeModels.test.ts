@@ -73,6 +73,9 @@ test('the approval hash pins argv, env keys (not values) and cwd', () => {
   assert.equal(ap.hash(cfg({ env: { A: 'other', B: 'values' } })), h, 'values do not count');
   assert.notEqual(ap.hash(cfg({ env: { A: '1' } })), h);
   assert.notEqual(ap.hash(cfg({ command: ['y'] })), h);
+  // an AI agent's persona and prompt are part of what is approved
+  assert.notEqual(ap.hash(cfg({ prompt: 'fix the bug' })), ap.hash(cfg({ prompt: 'delete everything' })));
+  assert.notEqual(ap.hash(cfg({ persona: 'agents/saa/persona_rules.yaml' })), h);
   assert.notEqual(new Approvals('/v', ap.opts).hash(cfg()), h);
   assert.deepEqual(ap.gate(cfg()), { reason: 'awaiting approval', refuse: false });
   assert.equal(ap.approve(cfg(), 'stale'), false);
