@@ -1,5 +1,6 @@
 // Runs one attempt of a task as a one-shot agent process and turns what happened into a
 // RunOutcome: exit code semantics (DESIGN §5), kill reasons, findings parsed from stdout.
+import type { TaskPayload } from '../sdk/agentProtocol';
 import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -36,16 +37,8 @@ export interface TaskRunnerDeps {
   supervisor?: Pick<Runner, 'run'>;
 }
 
-/** The JSON an agent receives on stdin and in AGENTIC_TASK. */
-export interface AgentTaskPayload {
-  id: string;
-  agent: string;
-  task: string;
-  files: string[];
-  params?: Record<string, unknown>;
-  attempt: number;
-  workspace: string;
-}
+/** The JSON an agent receives on stdin and in AGENTIC_TASK: one shape for one-shot and persistent agents. */
+export type AgentTaskPayload = TaskPayload;
 
 export class TaskRunner implements Runner {
   // A plain copy of the host's environment, taken once: spreading process.env itself calls into
