@@ -7,12 +7,13 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chmod, rename, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, SocketMessageReader } from 'vscode-jsonrpc/node';
 import { procStartTime } from './agents/processTree';
 import { acquireHostLock, LockHeldError, type HostLock } from './daemon/lock';
 import { ensureRuntimeDir, hostPaths, resolveWorkspace } from './daemon/paths';
 import { HOST_VERSION, HostCore } from './hostCore';
 import { HostLog } from './log';
+import { FramedMessageWriter } from './sdk/framedWriter';
 import { HostServer } from './server';
 
 interface Args {
@@ -131,7 +132,8 @@ async function main(): Promise<void> {
   await unlink(paths.socket).catch(() => undefined);
   const netServer = createServer((sock) => {
     sock.on('error', () => undefined);
-    server.attach(createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock)));
+    // one write per message (sdk/framedWriter.ts): a client is woken once per notification, not twice
+    server.attach(createMessageConnection(new SocketMessageReader(sock), new FramedMessageWriter(sock, true)));
   });
   await new Promise<void>((resolve, reject) => {
     netServer.once('error', reject);

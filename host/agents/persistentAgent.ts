@@ -11,11 +11,11 @@ import {
   ErrorCodes,
   ResponseError,
   StreamMessageReader,
-  StreamMessageWriter,
   type CancellationToken,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import type { Logger } from '../logger';
+import { FramedMessageWriter } from '../sdk/framedWriter';
 import { AGENT_PROTOCOL_VERSION, AgentMethods, type InitializeResult, type ProgressParams } from '../sdk/agentProtocol';
 import { terminateGroup } from './oneShot';
 import { groupHasLiveMembers, procStartTime } from './processTree';
@@ -97,7 +97,7 @@ export class AgentProcess {
     this.o.watchdog?.track(pid);
     this.wireStderr(child, pid);
     child.stdin!.on('error', () => undefined); // EPIPE once it died: 'exit' reports that
-    const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!), {
+    const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new FramedMessageWriter(child.stdin!), {
       error: (m) => this.o.logger.debug('agent rpc', { level: 'error', m }),
       warn: (m) => this.o.logger.debug('agent rpc', { level: 'warn', m }),
       info: () => undefined,

@@ -5,12 +5,12 @@ import { connect as netConnect, type Socket } from 'node:net';
 import {
   createMessageConnection,
   SocketMessageReader,
-  SocketMessageWriter,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import * as P from '../../src/shared/protocol';
 import type { NotificationDef, RequestDef } from '../../src/shared/protocol';
 import type { HostPaths } from '../daemon/paths';
+import { FramedMessageWriter } from '../sdk/framedWriter';
 
 export class HostNotRunningError extends Error {
   constructor(readonly workspace: string, detail: string) {
@@ -72,7 +72,8 @@ export async function connectHost(paths: HostPaths, client: string, timeoutMs = 
   } catch (err) {
     throw new HostNotRunningError(paths.workspace, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
   }
-  const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  // one write per request (sdk/framedWriter.ts), so the host reads it in one wake-up
+  const conn = createMessageConnection(new SocketMessageReader(socket), new FramedMessageWriter(socket, true));
   // when the host goes away, pending requests must fail rather than hang forever
   conn.onClose(() => conn.dispose());
   conn.listen();

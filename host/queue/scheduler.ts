@@ -175,7 +175,10 @@ export class Scheduler {
       }
     });
     this.pump();
-    if (records.length) await this.append(records);
+    // A task the pump just started was journaled by start() as running, into this same group: its
+    // submit record would be the same line again (it is serialized now, so it says running too).
+    // Awaiting the remaining ones — or the group, if none remain — is the same durability.
+    if (records.length) await this.append(records.filter((r) => r.op !== 'put' || r.task.state !== 'running'));
     return results;
   }
 

@@ -18,7 +18,6 @@ import {
   createMessageConnection,
   ResponseError,
   StreamMessageReader,
-  StreamMessageWriter,
   type CancellationToken,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
@@ -31,6 +30,7 @@ import {
   type RunTaskResult,
   type TaskPayload,
 } from './agentProtocol';
+import { FramedMessageWriter } from './framedWriter';
 
 export type { FindingInput, InitializeParams, RunTaskResult, TaskPayload } from './agentProtocol';
 export { AGENT_PROTOCOL_VERSION } from './agentProtocol';
@@ -86,7 +86,7 @@ export function runAgent(def: AgentDefinition, io: AgentIO = {}): AgentHandle {
   const exit = io.exit ?? ((code: number) => process.exit(code));
   // stdout carries the protocol: one stray console.log would corrupt a frame
   if (output === process.stdout) redirectConsoleToStderr();
-  const conn = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+  const conn = createMessageConnection(new StreamMessageReader(input), new FramedMessageWriter(output));
   const heartbeatMs = def.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   let inFlight = 0;
   let beat: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
 // A developer's tool, not a figure: runs the host under --cpu-prof while it dispatches one-shot
 // tasks, then prints where its CPU went (self time by function, and by file).
 //   node --import tsx test/bench/profileHost.ts [--tasks N] [--c C] [--argv /bin/true] [--persistent]
-//     [--no-prof] [--node-args '--flag …'] [--callers functionName]
+//     [--no-prof] [--node-args '--flag …'] [--callers functionName] [--batch 500]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   let done = 0;
   while (done < n) {
-    const k = Math.min(500, n - done);
+    const k = Math.min(Number(arg('--batch', '500')), n - done);
     const ids = await host.submitBatch(Array.from({ length: k }, (_, i) => ({ agent: 'a', task: 'p', key: `p${done + i}` })));
     await host.waitDone(ids, 600_000);
     done += k;

@@ -91,7 +91,9 @@ export class BenchHost {
     const ws = makeWorkspace(configYaml);
     const paths = hostPaths(ws);
     const t0 = epochMs();
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), HOST_JS, '--workspace', ws, '--launched-by', 'cli'], { stdio: 'ignore' });
+    // AGBG_BENCH_HOST_ARGS: extra node flags for every host of the run, to try e.g. V8 options
+    const extra = process.env.AGBG_BENCH_HOST_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...extra, ...(opts.nodeArgs ?? []), HOST_JS, '--workspace', ws, '--launched-by', 'cli'], { stdio: 'ignore' });
     const removeCleanup = onCleanup(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(ws, { recursive: true, force: true });
