@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OutputCapture } from './outputCapture';
-import { groupAlive, groupHasLiveMembers, killGroup } from './processTree';
+import { groupAlive, groupHasLiveMembers, killGroup, quietErrors } from './processTree';
 
 export interface OneShotOptions {
   argv: string[];
@@ -193,7 +193,8 @@ function supervise(
   stderr.on('error', () => {});
   stdout.on('data', capture.onStdout);
   stderr.on('data', capture.onStderr);
-  stdin.end(opts.stdin ?? '');
+  // an agent that exits without reading its task makes this EPIPE (an 'error' ignored above)
+  quietErrors(() => stdin.end(opts.stdin ?? ''));
 
   let exitCode: number | null = null;
   let exitSignal: NodeJS.Signals | null = null;

@@ -131,10 +131,25 @@ export function killGroup(pgid: number, signal: NodeJS.Signals | number): boolea
 export function groupAlive(pgid: number): boolean {
   if (!validPgid(pgid)) return false;
   try {
-    process.kill(-pgid, 0);
+    quietErrors(() => process.kill(-pgid, 0));
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs fn with Error.stackTraceLimit at 0: for calls whose error is expected and only its .code
+ * read (ESRCH after an agent exited, EPIPE when it never read its stdin). Capturing and then
+ * formatting the stack cost more than the syscall itself, once or twice per task (npm run bench).
+ */
+export function quietErrors<T>(fn: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return fn();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

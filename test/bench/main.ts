@@ -4,12 +4,12 @@
 // in the same run, alternating A/B over several repetitions and reporting the median. Progress
 // goes to stderr; stdout carries the table, or with --json exactly one JSON object. A figure that
 // misses its goal never changes the exit code: only a crash of the harness itself does.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installCleanupHandlers, onCleanup, runCleanup } from './lib/cleanup';
 import { absent, met, type Figure, type Mode } from './lib/figure';
-import { HOST_JS } from './lib/host';
+import { snapshotDist } from './lib/host';
 import { machine } from './lib/proc';
 import { fmt } from './lib/stats';
 import { GROUPS, KEYS } from './groups';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   // the host code under test unref()s its timers (a daemon must not be kept alive by them); in
   // this process nothing else may hold the loop while such a timer is all that is pending
   setInterval(() => undefined, 1 << 30);
-  if (!existsSync(HOST_JS)) throw new Error(`${HOST_JS} is missing: run npm run build first (npm run bench does)`);
+  snapshotDist();
   // hosts of this run get their own runtime dir: never attach to (or disturb) a developer's hosts
   const runtime = mkdtempSync(join(tmpdir(), 'agbg-bench-rt-'));
   process.env.XDG_RUNTIME_DIR = runtime;

@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installCleanupHandlers } from './lib/cleanup';
+import { installCleanupHandlers, onCleanup } from './lib/cleanup';
 import { BENCH_AGENTS, BenchHost, configYaml } from './lib/host';
 import { cpuSplit, rssBytes } from './lib/proc';
 import { RawSpawner } from './lib/raw';
@@ -27,13 +27,16 @@ const perTask = (c: { user: number; system: number }, n: number): string =>
 
 async function main(): Promise<void> {
   installCleanupHandlers();
-  process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'agbg-prof-rt-'));
+  const runtime = mkdtempSync(join(tmpdir(), 'agbg-prof-rt-'));
+  process.env.XDG_RUNTIME_DIR = runtime;
+  onCleanup(() => rmSync(runtime, { recursive: true, force: true }));
   const n = Number(arg('--tasks', '2000'));
   const c = Number(arg('--c', '8'));
   const persistent = process.argv.includes('--persistent');
   const noProf = process.argv.includes('--no-prof'); // CPU and rate figures without the profiler's overhead
   const command = persistent ? [process.execPath, join(BENCH_AGENTS, 'noopAgent.js')] : arg('--argv', '/bin/true').split(' ');
   const dir = mkdtempSync(join(tmpdir(), 'agbg-prof-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const host = await BenchHost.start(configYaml(c, { a: { command, concurrency: c, nice: 0, output: 'text', timeout: 60, ...(persistent ? { persistent: true } : {}) } }), {
     nodeArgs: [...(process.argv.includes('--node-args') ? arg('--node-args', '').split(' ') : []), ...(noProf ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'])],
   });
@@ -96,9 +99,24 @@ async function main(): Promise<void> {
     }
     console.log(`callers of ${want}:\n${top(chains, 12)}\n`);
   }
+  // inclusive time of the host's own functions: where a task's cost starts in our code
+  const parentOf = new Map<number, ProfNode>();
+  for (const nd of prof.nodes) for (const ch of nd.children ?? []) parentOf.set(ch, nd);
+  const incl = new Map<string, number>();
+  for (const nd of prof.nodes) {
+    if (!nd.hitCount || nd.callFrame.functionName === '(idle)') continue;
+    const seen = new Set<string>();
+    for (let p: ProfNode | undefined = nd; p; p = parentOf.get(p.id)) {
+      if (!p.callFrame.url.endsWith('dist/host.js')) continue;
+      const k = `${p.callFrame.functionName || '(anon)'} host.js:${p.callFrame.lineNumber + 1}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      incl.set(k, (incl.get(k) ?? 0) + nd.hitCount * per);
+    }
+  }
+  console.log(`inclusive, host functions:\n${top(incl, 30)}\n`);
   console.log(`busy (non-idle) samples: ${(total / n).toFixed(3)} ms per task\n\nby function:\n${top(byFn, 40)}\n\nby file:\n${top(byFile, 15)}`);
-  rmSync(dir, { recursive: true, force: true });
-  process.exit(0);
+  process.exit(0); // the exit handler removes the temp dirs
 }
 
 main().catch((err: unknown) => {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as P from '../../../src/shared/protocol';
 import { absent, type Figure, type Mode } from '../lib/figure';
-import { BENCH_AGENTS, BenchHost, configYaml, ROOT } from '../lib/host';
+import { BENCH_AGENTS, BenchHost, configYaml, distFile } from '../lib/host';
 import { bullmqRate, bullmqUnavailable, Redis } from '../lib/redis';
 import { alternate, fmt, median, round } from '../lib/stats';
 
@@ -22,7 +22,7 @@ async function hostRate(host: BenchHost, n: number): Promise<number> {
 
 export async function persistentFigures(m: Mode): Promise<Figure[]> {
   const goal = { op: '>=' as const, limit: 1 };
-  if (!existsSync(join(ROOT, 'dist', 'sdk.js'))) return [absent('persistent_vs_bullmq', 'persistent agents not available in this build (no dist/sdk.js)', goal)];
+  if (!existsSync(distFile('sdk.js'))) return [absent('persistent_vs_bullmq', 'persistent agents not available in this build (no dist/sdk.js)', goal)];
   const why = await bullmqUnavailable();
   if (why) return [absent('persistent_vs_bullmq', why, goal)];
   const host = await BenchHost.start(

@@ -12,6 +12,7 @@ import { Scheduler, type RunOutcome, type RunRequest } from '../../../host/queue
 import { TaskStore } from '../../../host/queue/taskStore';
 import { resolveConfig } from '../../../src/shared/configSchema';
 import { isFinal } from '../../../src/shared/model';
+import { onCleanup } from '../lib/cleanup';
 import { absent, type Figure, type Mode } from '../lib/figure';
 import { bullmqRate, bullmqUnavailable, Redis } from '../lib/redis';
 import { alternate, epochMs, fmt, median, round } from '../lib/stats';
@@ -28,6 +29,7 @@ interface Layer {
 /** Scheduler + durable Journal in a temp dir. run: 'noop' finishes at once, 'hold' never finishes. */
 async function layer(run: 'noop' | 'hold', concurrency: number): Promise<Layer> {
   const dir = mkdtempSync(join(tmpdir(), 'agbg-bench-q-'));
+  const forget = onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const { journal } = await Journal.open(join(dir, 'queue.jsonl'), { durable: true });
   const cfg = resolveConfig({ background: { max_concurrent_agents: concurrency, retry_attempts: 0, agents: { q: { command: ['in-process'], concurrency } } } });
   let finished = 0;
@@ -68,6 +70,7 @@ async function layer(run: 'noop' | 'hold', concurrency: number): Promise<Layer> 
       await sched.drain(Date.now());
       await journal.close();
       rmSync(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

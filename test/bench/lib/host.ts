@@ -1,7 +1,7 @@
 // A real host (dist/host.js) in a temp workspace, driven over its socket exactly like the
 // extension drives it: submit over JSON-RPC, learn about completions from tasks/didChange.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { connectHost, type HostConnection } from '../../../host/client/connect';
@@ -12,7 +12,24 @@ import { onCleanup } from './cleanup';
 import { epochMs } from './stats';
 
 export const ROOT = join(__dirname, '..', '..', '..');
-export const HOST_JS = join(ROOT, 'dist', 'host.js');
+let dist = join(ROOT, 'dist');
+/** dist/ of this run: see snapshotDist */
+export const distFile = (name: string): string => join(dist, name);
+
+/**
+ * Copies dist/*.js to a temp dir and runs every host of the run from there: in a tree where
+ * others rebuild dist/ while the bench runs, each group would otherwise measure whichever build
+ * was there at that moment (and every rebuild changes the host's build id, see config/cache.ts).
+ */
+export function snapshotDist(): string {
+  const from = join(ROOT, 'dist');
+  if (!existsSync(join(from, 'host.js'))) throw new Error(`${from}/host.js is missing: run npm run build first (npm run bench does)`);
+  const to = mkdtempSync(join(tmpdir(), 'agbg-bench-dist-'));
+  for (const f of readdirSync(from)) if (f.endsWith('.js')) copyFileSync(join(from, f), join(to, f));
+  onCleanup(() => rmSync(to, { recursive: true, force: true }));
+  dist = to;
+  return to;
+}
 export const BENCH_AGENTS = join(ROOT, 'test', 'bench', 'agents');
 
 export interface Final {
@@ -93,7 +110,7 @@ export class BenchHost {
     const t0 = epochMs();
     // AGBG_BENCH_HOST_ARGS: extra node flags for every host of the run, to try e.g. V8 options
     const extra = process.env.AGBG_BENCH_HOST_ARGS?.split(' ').filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...extra, ...(opts.nodeArgs ?? []), HOST_JS, '--workspace', ws, '--launched-by', 'cli'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [...extra, ...(opts.nodeArgs ?? []), distFile('host.js'), '--workspace', ws, '--launched-by', 'cli'], { stdio: 'ignore' });
     const removeCleanup = onCleanup(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(ws, { recursive: true, force: true });
