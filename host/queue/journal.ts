@@ -1,8 +1,13 @@
 // The durable log of task state changes, `.agentic/queue.jsonl` (DESIGN §6).
 //
 // - Every append resolves only after its bytes are fdatasync'ed. Appends made while a write is in
-//   flight are grouped and written + synced together (group commit): a burst of 1000 submits costs
-//   a few fsyncs, not 1000. A failed write or sync rejects every append of that group.
+//   flight, or in the same turn of the event loop, are grouped and written + synced together
+//   (group commit): a burst of 1000 submits costs a few fsyncs, not 1000; a task submitted,
+//   started and finished in one turn costs one fsync. A failed write or sync rejects every append
+//   of that group.
+// - A record is serialized when it is appended (a snapshot: later changes to the task are not in
+//   it). A put of a task that already has a put in the group not yet written replaces that line:
+//   replay keeps only the last put of a task anyway, so the group carries one line per task.
 // - All file work (group writes, compaction, close) runs one at a time on a promise chain, so a
 //   compaction never interleaves with a write and no append is lost across the rename.
 // - Replay recovers from a torn last line (truncated away) and from corruption (the original is
@@ -33,6 +38,8 @@ export interface JournalOptions {
 
 interface Batch {
   text: string[];
+  /** task id → index in text of its put, for the puts that a later put of the task replaces */
+  puts: Map<string, number>;
   promise: Promise<void>;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -119,24 +126,20 @@ export class Journal {
 
   /** resolves only after the data is fdatasync'ed (group commit) */
   append(record: JournalRecord): Promise<void> {
-    let line: string;
-    try {
-      line = serializeRecord(record); // now, so later mutation of the task cannot change what is logged
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.enqueue([line]);
+    return this.appendMany([record]);
   }
 
   /** all in one group: written with one write and one sync */
   appendMany(records: JournalRecord[]): Promise<void> {
+    if (records.length === 0) return this.flush();
     let lines: string[];
     try {
+      // now, so later mutation of the task cannot change what is logged
       lines = records.map(serializeRecord);
     } catch (err) {
       return Promise.reject(err);
     }
-    return lines.length === 0 ? this.flush() : this.enqueue(lines);
+    return this.enqueue(records, lines);
   }
 
   /** current file size */
@@ -206,18 +209,29 @@ export class Journal {
     }
   }
 
-  private enqueue(lines: string[]): Promise<void> {
+  private enqueue(records: JournalRecord[], lines: string[]): Promise<void> {
     if (this.closed) return Promise.reject(this.closedError());
     if (this.failure) return Promise.reject(this.failedError());
     let batch = this.openBatch;
     if (!batch) {
       batch = this.openBatch = newBatch();
       const b = batch;
-      // Queued on the chain, the write starts at the earliest after the current synchronous code
-      // (a microtask), so appends issued in one go share the group.
-      this.chain = this.chain.then(() => this.writeBatch(b));
+      // Queued on the chain, the write starts once the previous one is done AND the current turn
+      // of the event loop has run (setImmediate): everything this turn appends — the submits, the
+      // starts and the finishes of tasks that complete at once — shares the group and its fsync.
+      this.chain = this.chain.then(() => new Promise<void>((r) => setImmediate(r))).then(() => this.writeBatch(b));
     }
-    for (const l of lines) batch.text.push(l);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      if (r.op === 'put') {
+        const at = batch.puts.get(r.task.id);
+        if (at !== undefined) batch.text[at] = lines[i]!;
+        else batch.puts.set(r.task.id, batch.text.push(lines[i]!) - 1);
+      } else {
+        batch.puts.delete(r.id); // a put after the del (none should come) must land after it
+        batch.text.push(lines[i]!);
+      }
+    }
     this.stats.appends += lines.length;
     return batch.promise;
   }
@@ -303,7 +317,7 @@ function newBatch(): Batch {
     resolve = res;
     reject = rej;
   });
-  return { text: [], promise, resolve, reject };
+  return { text: [], puts: new Map(), promise, resolve, reject };
 }
 
 function asError(err: unknown): Error {
