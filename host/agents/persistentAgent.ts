@@ -18,7 +18,7 @@ import type { Logger } from '../logger';
 import { FramedMessageWriter } from '../sdk/framedWriter';
 import { AGENT_PROTOCOL_VERSION, AgentMethods, type InitializeResult, type ProgressParams } from '../sdk/agentProtocol';
 import { terminateGroup } from './oneShot';
-import { groupHasLiveMembers, procStartTime } from './processTree';
+import { groupHasLiveMembers, procStartTimeSync } from './processTree';
 import type { Watchdog } from './watchdog';
 
 export interface AgentProcessOptions {
@@ -88,7 +88,7 @@ export class AgentProcess {
     }
     const pid = (this.pid = child.pid);
     // with the pid, identifies the process across pid reuse (journal records, leftover reaping)
-    void procStartTime(pid).then((st) => (this.startTime = st));
+    this.startTime = procStartTimeSync(pid);
     try {
       if (this.o.nice) setPriority(pid, this.o.nice);
     } catch {

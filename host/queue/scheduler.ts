@@ -1,81 +1,36 @@
 // The scheduler: accepts tasks (coalesced, journaled), dispatches them by priority within the
-// global and per-agent limits, classifies each attempt's outcome (done, retry with backoff,
-// failed, cancelled) and keeps the journal in step. All timing goes through deps.now so the
-// logic can run under fake time; the only timer is the one for the earliest pending retry.
+// global and per-agent limits, classifies each attempt's outcome (outcome.ts: done, retry with
+// backoff, failed, cancelled) and keeps the journal in step. All timing goes through deps.now so
+// the logic can run under fake time; the only timer is the one for the earliest pending retry
+// (retryTimer.ts).
+//
+// What the journal holds of a running attempt: its pid and /proc start time, so a host that died
+// can kill what it left behind (hostCore reapLeftovers). The record is appended when the runner
+// reports the process (onStart), not before: for a `read` agent that is the attempt's one
+// "running" record (a crash before it leaves the task queued: it runs again, as a running read
+// task would); a `write` agent's start is also journaled, durably, BEFORE it is spawned, so a
+// crash parks it as interrupted. Records of one turn of the event loop share one group commit and
+// a task's puts in one group collapse to one line (journal.ts).
 import type { AgentConfig, ResolvedConfig } from '../../src/shared/configSchema';
-import type { AttemptRecord, FailureReason, Finding, TaskInfo } from '../../src/shared/model';
+import type { AttemptRecord, TaskInfo } from '../../src/shared/model';
 import { isFinal } from '../../src/shared/model';
 import type { SubmitItem } from '../../src/shared/protocol';
-import type { Logger } from '../logger';
-import { nextRetryDelay } from './backoff';
-import type { Journal, JournalRecord } from './journal';
+import type { JournalRecord } from './journal';
+import { classifyOutcome } from './outcome';
 import { defaultKey, PriorityQueue } from './priorityQueue';
+import { RetryTimer } from './retryTimer';
+import { SubmitError, type RunOutcome, type RunRequest, type SchedulerDeps } from './schedulerTypes';
 import { TaskStore } from './taskStore';
 import { newTaskId } from './taskId';
+import { TaskWaiters } from './waiters';
 
-export interface RunRequest {
-  task: TaskInfo;
-  agent: AgentConfig;
-  attempt: number;
-  timeoutMs: number;
-  signal: AbortSignal; // aborted with reason 'cancelled' | 'shutdown'
-}
-
-export interface RunOutcome {
-  exitCode: number | null;
-  signal: string | null;
-  reason?: FailureReason;
-  detail?: string;
-  findings: Finding[];
-  pid?: number;
-  pidStartTime?: string;
-  retryAfterMs?: number;
-  peakRssBytes?: number;
-  /** the runner classified the exit as done (the agent's exit_codes: tsc exits 2 with errors) */
-  done?: boolean;
-  /** findings the workspace baseline accepts (agents with `baseline: true`): not reported */
-  baselined?: Finding[];
-  /** the last lines of the agent's stdout, kept on the task */
-  outputTail?: string[];
-}
-
-export interface Runner {
-  run(req: RunRequest, onStart: (pid: number, startTime?: string) => void): Promise<RunOutcome>;
-}
-
-export interface SchedulerEvents {
-  taskChanged(t: TaskInfo): void;
-  tasksRemoved(ids: string[]): void;
-  findings(t: TaskInfo, findings: Finding[], baselined?: Finding[]): void;
-}
-
-export interface SchedulerDeps {
-  store: TaskStore;
-  journal: Journal;
-  runner: Runner;
-  logger: Logger;
-  config(): ResolvedConfig;
-  events: SchedulerEvents;
-  now?: () => number;
-  random?: () => number;
-  /**
-   * Why an agent cannot start tasks now (quarantined, awaiting approval, untrusted workspace), or
-   * undefined. With refuse: true a submit is refused outright; otherwise its tasks wait.
-   */
-  gate?(agent: AgentConfig): GateResult | undefined;
-}
-
-export interface GateResult {
-  reason: string;
-  refuse: boolean;
-}
-
-export class SubmitError extends Error {}
+export type { GateResult, RunOutcome, RunRequest, Runner, SchedulerDeps, SchedulerEvents } from './schedulerTypes';
+export { SubmitError } from './schedulerTypes';
 
 interface Running {
   ac: AbortController;
   agent: AgentConfig;
-  done: Promise<void>;
+  done: Promise<void> | undefined;
 }
 
 export class Scheduler {
@@ -83,20 +38,20 @@ export class Scheduler {
   private readonly queue = new PriorityQueue();
   private readonly running = new Map<string, Running>();
   private readonly runningByAgent = new Map<string, number>();
-  private readonly retrying = new Set<string>();
-  private readonly waiters = new Map<string, Array<(t: TaskInfo) => void>>();
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly retries: RetryTimer;
+  private readonly waiters = new TaskWaiters();
   private draining = false;
   private compacting: Promise<void> | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
-  /** [finishedAt ms, failed] of the last minute, for status rates */
-  private readonly recentFinishes: Array<[number, boolean]> = [];
+  /** finish times (ms) of the last minute, for status rates; negative: the task failed */
+  private readonly recentFinishes: number[] = [];
 
   constructor(private readonly deps: SchedulerDeps) {
     this.store = deps.store;
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
+    this.retries = new RetryTimer(deps.store, this.now, () => this.releaseRetries());
   }
 
   get runningCount(): number {
@@ -137,7 +92,7 @@ export class Scheduler {
       const dropped = this.store.restore(t);
       if (dropped.length) records.push(...dropped.map((id) => ({ v: 1 as const, op: 'del' as const, id })));
       if (t.state === 'queued') this.enqueue(t);
-      else if (t.state === 'retrying') this.retrying.add(t.id);
+      else if (t.state === 'retrying') this.retries.ids.add(t.id);
       else if (t.state === 'running') {
         const last = t.attemptLog?.at(-1);
         if (last && !last.finishedAt) Object.assign(last, { finishedAt: now.toISOString(), reason: 'host_died', detail: 'the host stopped while this attempt ran' });
@@ -154,7 +109,7 @@ export class Scheduler {
       }
     }
     if (records.length) this.record(records);
-    this.armRetryTimer();
+    this.retries.arm(!this.draining);
     return { requeued, interrupted };
   }
 
@@ -175,10 +130,9 @@ export class Scheduler {
       }
     });
     this.pump();
-    // A task the pump just started was journaled by start() as running, into this same group: its
-    // submit record would be the same line again (it is serialized now, so it says running too).
-    // Awaiting the remaining ones — or the group, if none remain — is the same durability.
-    if (records.length) await this.append(records.filter((r) => r.op !== 'put' || r.task.state !== 'running'));
+    // Serialized now, after the pump: a task it started says running (a write task's start
+    // record, already in this group, is the same line and is replaced by this one).
+    if (records.length) await this.append(records);
     return results;
   }
 
@@ -205,7 +159,7 @@ export class Scheduler {
       if (item.priority) patch.priority = item.priority;
       if (item.timeoutMs !== undefined) patch.timeoutMs = item.timeoutMs;
       if (existing.state === 'retrying') {
-        this.retrying.delete(existing.id);
+        this.retries.ids.delete(existing.id);
         this.store.transition(existing.id, 'queued', { ...patch, attempts: 0, nextAttemptAt: undefined }, now);
         this.enqueue(existing);
       } else if (item.priority && item.priority !== existing.priority) {
@@ -241,7 +195,7 @@ export class Scheduler {
 
   /** Starts as many queued tasks as the limits allow. */
   pump(): void {
-    if (this.draining) return;
+    if (this.draining || this.queue.size === 0) return;
     const cfg = this.deps.config();
     if (!cfg.enabled) return;
     const max = cfg.mode === 'development' ? 1 : cfg.maxConcurrentAgents;
@@ -263,10 +217,12 @@ export class Scheduler {
   }
 
   private start(id: string, agent: AgentConfig, cfg: ResolvedConfig): void {
-    const now = new Date(this.now());
+    const nowMs = this.now();
+    const now = new Date(nowMs);
     const t = this.store.get(id)!;
     const attempt = t.attempts + 1;
     const rec: AttemptRecord = { attempt, startedAt: now.toISOString() };
+    const log = t.attemptLog ?? [];
     this.store.transition(id, 'running', {
       attempts: attempt,
       startedAt: rec.startedAt,
@@ -275,28 +231,36 @@ export class Scheduler {
       detail: undefined,
       exitCode: undefined,
       signal: undefined,
-      attemptLog: [...(t.attemptLog ?? []), rec].slice(-20),
+      attemptLog: log.length < 20 ? [...log, rec] : [...log.slice(-19), rec],
     }, now);
     const ac = new AbortController();
     this.runningByAgent.set(agent.id, (this.runningByAgent.get(agent.id) ?? 0) + 1);
-    const timeoutMs = t.timeoutMs ?? agent.timeoutMs ?? cfg.taskTimeoutMs;
-    // a write agent's start must be durable before it acts, so a crash parks it as interrupted
-    const durable = this.append([put(t)]);
-    let go: Promise<void> = Promise.resolve();
-    if (agent.effects === 'write') go = durable;
-    else durable.catch(() => undefined); // logged by append(); a read task may run regardless
-    const done = go
-      .then(() =>
-        this.deps.runner.run({ task: t, agent, attempt, timeoutMs, signal: ac.signal }, (pid, startTime) => {
-          rec.pid = pid;
-          if (startTime) rec.pidStartTime = startTime;
-          this.store.patch(id, { pid }, new Date(this.now()));
-          this.deps.events.taskChanged(t);
-        }),
-      )
+    const req: RunRequest = { task: t, agent, attempt, timeoutMs: t.timeoutMs ?? agent.timeoutMs ?? cfg.taskTimeoutMs, signal: ac.signal };
+    const running: { ac: AbortController; agent: AgentConfig; done: Promise<void> | undefined } = { ac, agent, done: undefined };
+    this.running.set(id, running);
+    const onStart = (pid: number, startTime?: string): void => {
+      if (this.running.get(id) !== running) return; // reported after the attempt ended
+      rec.pid = pid;
+      if (startTime) rec.pidStartTime = startTime;
+      this.store.patch(id, { pid }, new Date(this.now()));
+      // serialized now, with the pid: what reapLeftovers needs if the host dies from here on
+      this.record([put(t)]);
+      this.deps.events.taskChanged(t);
+    };
+    let outcome: Promise<RunOutcome>;
+    if (agent.effects === 'write') {
+      // a write agent's start must be durable before it acts, so a crash parks it as interrupted
+      outcome = this.append([put(t)]).then(() => this.deps.runner.run(req, onStart));
+    } else {
+      try {
+        outcome = this.deps.runner.run(req, onStart);
+      } catch (err) {
+        outcome = Promise.reject(err);
+      }
+    }
+    running.done = outcome
       .catch((err: unknown): RunOutcome => ({ exitCode: null, signal: null, reason: 'spawn_error', detail: String(err), findings: [] }))
-      .then((outcome) => this.finish(id, agent, rec, outcome, ac.signal.reason as string | undefined));
-    this.running.set(id, { ac, agent, done });
+      .then((o) => this.finish(id, agent, rec, o, ac.signal.reason as string | undefined));
     this.deps.events.taskChanged(t);
   }
 
@@ -305,86 +269,56 @@ export class Scheduler {
     this.runningByAgent.set(agent.id, Math.max(0, (this.runningByAgent.get(agent.id) ?? 1) - 1));
     const nowMs = this.now();
     const now = new Date(nowMs);
+    const iso = now.toISOString();
     const t = this.store.get(id)!;
-    const cfg = this.deps.config();
-    Object.assign(rec, { finishedAt: now.toISOString(), exitCode: o.exitCode, signal: o.signal });
+    rec.finishedAt = iso;
+    rec.exitCode = o.exitCode;
+    rec.signal = o.signal;
     if (o.reason) rec.reason = o.reason;
     if (o.detail) rec.detail = o.detail;
     if (o.peakRssBytes) rec.peakRssBytes = o.peakRssBytes;
-    const base: Partial<TaskInfo> = { exitCode: o.exitCode, signal: o.signal, pid: undefined, finishedAt: now.toISOString(), reason: o.reason, detail: o.detail, outputTail: o.outputTail };
-    let dropped: string[] = [];
-    let failed = false;
-    if (abortReason === 'shutdown') {
-      rec.reason = 'shutdown';
-      const state = agent.effects === 'write' ? 'interrupted' : 'queued';
-      dropped = this.store.transition(id, state, { ...base, reason: 'shutdown', detail: 'stopped with the host; runs again when the host starts', finishedAt: undefined }, now);
-    } else if (abortReason === 'cancelled' || o.reason === 'cancelled') {
-      dropped = this.store.transition(id, 'cancelled', { ...base, reason: 'cancelled', detail: 'cancelled' }, now);
-    } else if (!o.reason && (o.done ?? (o.exitCode === 0 || o.exitCode === 1))) {
-      const baselinedCount = o.baselined?.length || undefined;
-      dropped = this.store.transition(id, 'succeeded', { ...base, findings: o.findings, findingCount: o.findings.length, baselinedCount }, now);
+    if (abortReason === 'shutdown') rec.reason = 'shutdown';
+    const v = classifyOutcome(t, agent, o, abortReason, this.deps.config(), this.random, iso);
+    if (v.retryDelayMs !== undefined) v.patch.nextAttemptAt = new Date(nowMs + v.retryDelayMs).toISOString();
+    const dropped = this.store.transition(id, v.state, v.patch, now);
+    if (v.state === 'succeeded') {
       this.deps.events.findings(t, o.findings, o.baselined);
-    } else if (o.exitCode === 2 && !o.reason) {
-      failed = true;
-      dropped = this.store.transition(id, 'failed', { ...base, reason: 'usage_error', detail: o.detail ?? 'exit code 2: configuration or usage error (not retried)' }, now);
-    } else if (t.attempts < t.maxAttempts && o.reason !== 'output_error' && o.reason !== 'no_command' && o.reason !== 'usage_error') {
-      const delay = nextRetryDelay(t.attempts, cfg.retryBackoff, this.random, o.retryAfterMs);
-      this.retrying.add(id);
-      this.store.transition(id, 'retrying', { ...base, nextAttemptAt: new Date(nowMs + delay).toISOString() }, now);
-      this.armRetryTimer();
+      this.deps.logger.debug('task finished', { taskId: id, agent: agent.id, task: t.task, attempt: t.attempts, findings: o.findings.length });
     } else {
-      failed = true;
-      dropped = this.store.transition(id, 'failed', base, now);
+      this.deps.logger.warn(`task ${t.state}`, { taskId: id, agent: agent.id, task: t.task, attempt: t.attempts, state: t.state, ...(t.reason ? { reason: t.reason } : {}), ...(t.detail ? { detail: t.detail } : {}) });
     }
-    const fields = { taskId: id, agent: agent.id, task: t.task, attempt: t.attempts, state: t.state, ...(t.reason ? { reason: t.reason } : {}), ...(t.detail ? { detail: t.detail } : {}) };
-    if (t.state === 'succeeded') this.deps.logger.debug('task finished', { ...fields, findings: o.findings.length });
-    else this.deps.logger.warn(`task ${t.state}`, fields);
+    if (v.state === 'retrying') {
+      this.retries.ids.add(id);
+      this.retries.arm(!this.draining);
+    }
     if (isFinal(t.state)) {
-      this.recentFinishes.push([nowMs, failed]);
-      this.resolveWaiters(t);
-    }
-    if (t.state === 'interrupted') this.resolveWaiters(t);
+      this.recentFinishes.push(v.failed ? -nowMs : nowMs);
+      this.waiters.settle(t);
+    } else if (t.state === 'interrupted') this.waiters.settle(t);
     this.deps.events.taskChanged(t);
-    const records: JournalRecord[] = [put(t), ...dropped.map((d) => ({ v: 1 as const, op: 'del' as const, id: d }))];
-    if (dropped.length) this.deps.events.tasksRemoved(dropped);
-    this.record(records);
+    if (dropped.length) {
+      const records: JournalRecord[] = [put(t)];
+      for (const d of dropped) records.push({ v: 1, op: 'del', id: d });
+      this.deps.events.tasksRemoved(dropped);
+      this.record(records);
+    } else this.record([put(t)]);
     this.pump();
   }
 
   /** Moves retrying tasks whose backoff has passed back into the queue. */
-  private armRetryTimer(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    if (this.retrying.size === 0 || this.draining) return;
-    let earliest = Infinity;
-    for (const id of this.retrying) {
-      const at = Date.parse(this.store.get(id)?.nextAttemptAt ?? '');
-      earliest = Math.min(earliest, Number.isNaN(at) ? 0 : at);
-    }
-    const delay = Math.max(0, earliest - this.now());
-    this.retryTimer = setTimeout(() => this.releaseRetries(), delay);
-    this.retryTimer.unref();
-  }
-
   private releaseRetries(): void {
     const nowMs = this.now();
     const now = new Date(nowMs);
     const records: JournalRecord[] = [];
-    for (const id of [...this.retrying]) {
-      const t = this.store.get(id);
-      if (!t) {
-        this.retrying.delete(id);
-        continue;
-      }
-      if (Date.parse(t.nextAttemptAt ?? '') > nowMs) continue;
-      this.retrying.delete(id);
+    for (const id of this.retries.takeDue(nowMs)) {
+      const t = this.store.get(id)!;
       this.store.transition(id, 'queued', { nextAttemptAt: undefined }, now);
       this.enqueue(t);
       records.push(put(t));
       this.deps.events.taskChanged(t);
     }
     if (records.length) this.record(records);
-    this.armRetryTimer();
+    this.retries.arm(!this.draining);
     this.pump();
   }
 
@@ -400,9 +334,9 @@ export class Scheduler {
     }
     if (t.state === 'queued' || t.state === 'retrying') {
       this.queue.remove(id);
-      this.retrying.delete(id);
+      this.retries.ids.delete(id);
       const dropped = this.store.transition(id, 'cancelled', { reason: 'cancelled', detail: 'cancelled before it ran', finishedAt: new Date(this.now()).toISOString() }, new Date(this.now()));
-      this.resolveWaiters(t);
+      this.waiters.settle(t);
       this.deps.events.taskChanged(t);
       await this.append([put(t), ...dropped.map((d) => ({ v: 1 as const, op: 'del' as const, id: d }))]);
     }
@@ -432,38 +366,18 @@ export class Scheduler {
     const t = this.store.get(id);
     if (!t) return Promise.resolve(undefined);
     if (isFinal(t.state) || t.state === 'interrupted') return Promise.resolve(t);
-    return new Promise((resolve) => {
-      const list = this.waiters.get(id) ?? [];
-      let timer: NodeJS.Timeout | undefined;
-      const fn = (x: TaskInfo) => {
-        if (timer) clearTimeout(timer);
-        resolve(x);
-      };
-      list.push(fn);
-      this.waiters.set(id, list);
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          const l = this.waiters.get(id);
-          if (l) l.splice(l.indexOf(fn), 1);
-          resolve(this.store.get(id));
-        }, timeoutMs);
-      }
-    });
-  }
-
-  private resolveWaiters(t: TaskInfo): void {
-    const list = this.waiters.get(t.id);
-    if (!list) return;
-    this.waiters.delete(t.id);
-    for (const fn of list) fn(t);
+    return this.waiters.wait(id, timeoutMs, () => this.store.get(id));
   }
 
   rates(): { tasksPerMin: number; failureRate: number } {
     const cutoff = this.now() - 60_000;
-    while (this.recentFinishes.length && this.recentFinishes[0]![0] < cutoff) this.recentFinishes.shift();
-    const n = this.recentFinishes.length;
-    const failed = this.recentFinishes.filter(([, f]) => f).length;
-    return { tasksPerMin: n, failureRate: n ? failed / n : 0 };
+    const f = this.recentFinishes;
+    let drop = 0;
+    while (drop < f.length && Math.abs(f[drop]!) < cutoff) drop++;
+    if (drop) f.splice(0, drop);
+    let failed = 0;
+    for (const x of f) if (x < 0) failed++;
+    return { tasksPerMin: f.length, failureRate: f.length ? failed / f.length : 0 };
   }
 
   /**
@@ -472,7 +386,7 @@ export class Scheduler {
    */
   async drain(deadlineMs: number): Promise<void> {
     this.draining = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retries.stop();
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, deadlineMs - this.now())).unref());
     if ((await Promise.race([all().then(() => 'done' as const), timer])) === 'timeout') {

@@ -1,0 +1,71 @@
+// The scheduler's contracts with the rest of the host: what a Runner is asked to do and answers,
+// the events it emits, and what it is built from. scheduler.ts re-exports all of it.
+import type { AgentConfig, ResolvedConfig } from '../../src/shared/configSchema';
+import type { FailureReason, Finding, TaskInfo } from '../../src/shared/model';
+import type { Logger } from '../logger';
+import type { Journal } from './journal';
+import type { TaskStore } from './taskStore';
+
+export interface RunRequest {
+  task: TaskInfo;
+  agent: AgentConfig;
+  attempt: number;
+  timeoutMs: number;
+  signal: AbortSignal; // aborted with reason 'cancelled' | 'shutdown'
+}
+
+export interface RunOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  reason?: FailureReason;
+  detail?: string;
+  findings: Finding[];
+  pid?: number;
+  pidStartTime?: string;
+  retryAfterMs?: number;
+  peakRssBytes?: number;
+  /** the runner classified the exit as done (the agent's exit_codes: tsc exits 2 with errors) */
+  done?: boolean;
+  /** findings the workspace baseline accepts (agents with `baseline: true`): not reported */
+  baselined?: Finding[];
+  /** the last lines of the agent's stdout, kept on the task */
+  outputTail?: string[];
+}
+
+export interface Runner {
+  /**
+   * Runs one attempt. onStart(pid, /proc start time) must be called once the agent process is
+   * known, before it does any work: the scheduler journals it, so a host that dies meanwhile can
+   * find and kill the process on its next start (hostCore reapLeftovers).
+   */
+  run(req: RunRequest, onStart: (pid: number, startTime?: string) => void): Promise<RunOutcome>;
+}
+
+export interface SchedulerEvents {
+  taskChanged(t: TaskInfo): void;
+  tasksRemoved(ids: string[]): void;
+  findings(t: TaskInfo, findings: Finding[], baselined?: Finding[]): void;
+}
+
+export interface SchedulerDeps {
+  store: TaskStore;
+  journal: Journal;
+  runner: Runner;
+  logger: Logger;
+  config(): ResolvedConfig;
+  events: SchedulerEvents;
+  now?: () => number;
+  random?: () => number;
+  /**
+   * Why an agent cannot start tasks now (quarantined, awaiting approval, untrusted workspace), or
+   * undefined. With refuse: true a submit is refused outright; otherwise its tasks wait.
+   */
+  gate?(agent: AgentConfig): GateResult | undefined;
+}
+
+export interface GateResult {
+  reason: string;
+  refuse: boolean;
+}
+
+export class SubmitError extends Error {}
