@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import { connectHost, HostNotRunningError, type HostConnection } from '../host/client/connect';
 import type { HostPaths } from '../host/daemon/paths';
+import { HOST_NODE_FLAGS } from './shared/hostProcess';
 import type { NotificationDef, RequestDef } from './shared/protocol';
 import { ShutdownRequest } from './shared/protocol';
 import { reconnectDelayMs, STOPPED_POLL_MS } from './backoff';
@@ -116,8 +117,8 @@ export class HostClient implements vscode.Disposable {
   }
 
   private async launchAndAttach(): Promise<HostConnection | undefined> {
-    const args = [this.deps.hostScript, '--workspace', this.paths.workspace, '--launched-by', 'extension', ...this.deps.launchFlags()];
-    this.deps.log.info(`[${this.name}] launching the host: ${args.slice(1).join(' ')}`);
+    const args = [...HOST_NODE_FLAGS, this.deps.hostScript, '--workspace', this.paths.workspace, '--launched-by', 'extension', ...this.deps.launchFlags()];
+    this.deps.log.info(`[${this.name}] launching the host: ${args.slice(HOST_NODE_FLAGS.length + 1).join(' ')}`);
     let exited: string | number | undefined;
     try {
       // VS Code's own Node (Electron as Node): no Node install needed on the user's machine

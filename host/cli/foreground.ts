@@ -2,10 +2,11 @@
 // gracefully. The host stays a child process so the CLI's own modules never load into it.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { HOST_NODE_FLAGS } from '../../src/shared/hostProcess';
 import type { HostPaths } from '../daemon/paths';
 
 export function runForeground(paths: HostPaths, mode?: string): Promise<number> {
-  const args = [join(__dirname, 'host.js'), '--workspace', paths.workspace, '--launched-by', 'foreground', '--foreground'];
+  const args = [...HOST_NODE_FLAGS, join(__dirname, 'host.js'), '--workspace', paths.workspace, '--launched-by', 'foreground', '--foreground'];
   if (mode) args.push('--mode', mode);
   const child = spawn(process.execPath, args, { stdio: 'inherit' });
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { HOST_NODE_FLAGS } from '../../src/shared/hostProcess';
 import * as P from '../../src/shared/protocol';
 import { connectHost, HostNotRunningError, type HostConnection } from '../client/connect';
 import { pidAlive } from '../daemon/lock';
@@ -34,7 +35,7 @@ export async function startHost(paths: HostPaths, opts: { mode?: string; timeout
   await mkdir(paths.logsDir, { recursive: true });
   const outFile = join(paths.logsDir, 'host.out');
   const out = await open(outFile, 'a');
-  const args = [join(__dirname, 'host.js'), '--workspace', paths.workspace, '--launched-by', 'cli'];
+  const args = [...HOST_NODE_FLAGS, join(__dirname, 'host.js'), '--workspace', paths.workspace, '--launched-by', 'cli'];
   if (opts.mode) args.push('--mode', opts.mode);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out.fd, out.fd], cwd: paths.workspace });
   await out.close();

@@ -1,8 +1,8 @@
 // A developer's tool, not a figure: runs the host under --cpu-prof while it dispatches one-shot
 // tasks, then prints where its CPU went (self time by function, and by file).
 //   node --import tsx test/bench/profileHost.ts [--tasks N] [--c C] [--argv /bin/true] [--persistent]
-//     [--no-prof] [--node-args '--flag …'] [--callers functionName] [--batch 500]
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+//     [--no-prof] [--keep FILE] [--node-args '--flag …'] [--callers functionName] [--batch 500]
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installCleanupHandlers, onCleanup } from './lib/cleanup';
@@ -68,6 +68,8 @@ async function main(): Promise<void> {
   }
   if (noProf) process.exit(0);
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
+  // --keep FILE: the raw profile, for Chrome DevTools or a diff against another run
+  if (process.argv.includes('--keep')) copyFileSync(join(dir, file), arg('--keep', 'host.cpuprofile'));
   const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfNode[]; startTime: number; endTime: number; samples: number[] };
   const per = (prof.endTime - prof.startTime) / 1000 / prof.samples.length; // ms per sample
   const byFn = new Map<string, number>();

@@ -33,13 +33,15 @@ export async function lagFigures(m: Mode): Promise<Figure[]> {
   const host = await BenchHost.start(configYaml(8, { print: { command: PRINT, concurrency: 8, output: 'text', timeout: 60 } }));
   try {
     const base = { workspace: host.ws, agent: 'print', argv: PRINT, concurrency: 8, nice: 10, warmupMs: 500, windowMs: m.quick ? 1000 : 4000 };
-    const samples: { host: LagResult[]; inproc: LagResult[] } = { host: [], inproc: [] };
+    const samples: { host: LagResult[]; inproc: LagResult[]; idle: LagResult[] } = { host: [], inproc: [], idle: [] };
     const ab = await alternate(
       m.quick ? 1 : Math.max(3, m.reps - 2),
       async () => {
-        const r = await runClient({ ...base, mode: 'host' });
+        // a bystander measures the same window: what the load costs any process, client or not
+        const [r, idle] = await Promise.all([runClient({ ...base, mode: 'host' }), runClient({ ...base, mode: 'idle' })]);
         samples.host.push(r);
-        m.log(`  via host: p99 ${fmt(r.p99)} ms, ${r.tasks} tasks, cores ${Math.round(r.busy * 100)}% busy`);
+        samples.idle.push(idle);
+        m.log(`  via host: p99 ${fmt(r.p99)} ms, ${r.tasks} tasks, cores ${Math.round(r.busy * 100)}% busy; a bystander's p99 ${fmt(idle.p99)} ms`);
         return r.p99;
       },
       async () => {
@@ -53,13 +55,14 @@ export async function lagFigures(m: Mode): Promise<Figure[]> {
     const inproc = median(ab.b);
     const busy = median(samples.host.map((s) => s.busy));
     const saturated = busy >= SATURATED;
+    const bystander = median(samples.idle.map((s) => s.p99));
     const tasks = (xs: LagResult[]) => median(xs.map((x) => x.tasks));
     return [
       {
         key: 'client_lag_p99_ms',
         value: round(p99, 2),
         measured: `p99 ${fmt(p99, 'ms')}, ${fmt(tasks(samples.host))} tasks/window via host`,
-        baseline: `cores ${Math.round(busy * 100)}% busy`,
+        baseline: `cores ${Math.round(busy * 100)}% busy; an idle bystander's p99 ${fmt(bystander, 'ms')}`,
         goal: { op: '<=', limit: saturated ? 5 : 2.5, note: saturated ? '(both cores saturated)' : '' },
         detail: { samples },
       },

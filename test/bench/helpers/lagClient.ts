@@ -3,7 +3,9 @@
 //   host:   connected to the host over its socket, keeping 8 agents busy with tasks/submitBatch and
 //           receiving tasks/didChange, host/didChangeStatus … — the design;
 //   inproc: spawning and reading the same 8 agents itself — what the host spares the extension —
-//           reniced like the host's (nice 10), so the only difference is who spawns and reads.
+//           reniced like the host's (nice 10), so the only difference is who spawns and reads;
+//   idle:   doing nothing but measure, beside a `host` client: the lag any process on the
+//           machine sees at that load, which no design of the host can take away.
 // Usage: node --import tsx lagClient.ts '{"mode":"host"|"inproc", ...Options}'; prints one JSON line.
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
@@ -15,7 +17,7 @@ import * as P from '../../../src/shared/protocol';
 import { busyFraction, cpuTotals } from '../lib/proc';
 
 interface Options {
-  mode: 'host' | 'inproc';
+  mode: 'host' | 'inproc' | 'idle';
   workspace: string; // host mode
   agent: string; // host mode: the agent id
   argv: string[]; // inproc mode: the same command the agent runs
@@ -118,7 +120,8 @@ async function inProcess(): Promise<Record<string, number>> {
   return { ...r, tasks: done, bytes };
 }
 
-(opts.mode === 'host' ? viaHost() : inProcess()).then(
+const modes = { host: viaHost, inproc: inProcess, idle: async () => ({ ...(await measure()), tasks: 0 }) };
+modes[opts.mode]().then(
   (r) => {
     process.stdout.write(JSON.stringify(r) + '\n');
     process.exit(0);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { connectHost, type HostConnection } from '../../../host/client/connect';
 import { hostPaths, type HostPaths } from '../../../host/daemon/paths';
+import { HOST_NODE_FLAGS } from '../../../src/shared/hostProcess';
 import { isFinal } from '../../../src/shared/model';
 import * as P from '../../../src/shared/protocol';
 import { onCleanup } from './cleanup';
@@ -110,7 +111,7 @@ export class BenchHost {
     const t0 = epochMs();
     // AGBG_BENCH_HOST_ARGS: extra node flags for every host of the run, to try e.g. V8 options
     const extra = process.env.AGBG_BENCH_HOST_ARGS?.split(' ').filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...extra, ...(opts.nodeArgs ?? []), distFile('host.js'), '--workspace', ws, '--launched-by', 'cli'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [...HOST_NODE_FLAGS, ...extra, ...(opts.nodeArgs ?? []), distFile('host.js'), '--workspace', ws, '--launched-by', 'cli'], { stdio: 'ignore' });
     const removeCleanup = onCleanup(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(ws, { recursive: true, force: true });
