@@ -10,7 +10,7 @@ import { fmtFinding, fmtStatus, fmtTask, fmtTasks } from './cli/format';
 import { runForeground } from './cli/foreground';
 import { startHost, stopHost, tryConnect } from './cli/lifecycle';
 import type { HostConnection } from './client/connect';
-import { formatIssue } from './config/load';
+import { formatIssue } from './config/formatIssue';
 import { hostPaths, resolveWorkspace, type HostPaths } from './daemon/paths';
 
 const HELP = `agentic-bg — background agents for a workspace

@@ -138,8 +138,4 @@ export async function loadConfigFile(file: string): Promise<{ exists: boolean } 
   return { exists: true, ...parseConfigText(text, file) };
 }
 
-/** `agentic_config.yaml:12:7: error: <message>`, the shape editors and terminals link. */
-export function formatIssue(issue: ConfigIssue, file: string): string {
-  const at = issue.line === undefined ? '' : issue.column === undefined ? `:${issue.line}` : `:${issue.line}:${issue.column}`;
-  return `${file}${at}: ${issue.severity}: ${issue.message}`;
-}
+export { formatIssue } from './formatIssue';
