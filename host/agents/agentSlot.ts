@@ -6,7 +6,7 @@ import type { AgentInfo, AgentState, FailureReason } from '../../src/shared/mode
 import type { RunRequest } from '../queue/scheduler';
 import type { AgentLog } from './agentLog';
 import { fmtMs, type AgentProcess, type ExitInfo } from './persistentAgent';
-import type { TaskTrace } from './persistentTask';
+import { onAbort as whenAborted, type TaskTrace } from './persistentTask';
 import type { Decision, RestartState } from './restartPolicy';
 
 /** What the supervisor adds to an agent's status row. */
@@ -91,17 +91,16 @@ export function quarantineText(s: Slot, d: Extract<Decision, { kind: 'quarantine
 /** Waits until the supervisor hands this task a ready process, or fails it (quarantine, cancel, wait over). */
 export function waitForReady(s: Slot, req: RunRequest, waitMs: number): Promise<AgentProcess> {
   return new Promise((resolve, reject) => {
+    let off: (() => void) | undefined;
     const done = (): void => {
       s.waiters.delete(w);
       clearTimeout(timer);
-      req.signal.removeEventListener('abort', onAbort);
+      off?.();
     };
     const w: Waiter = { resolve: (p) => (done(), resolve(p)), reject: (f) => (done(), reject(f)) };
     const timer = setTimeout(() => w.reject({ reason: 'timeout', detail: `waited ${fmtMs(waitMs)} for the agent to start${s.lastExit ? `; last ${exitText(s.lastExit)}` : ''}` }), waitMs);
-    const onAbort = (): void => w.reject({ reason: 'cancelled', detail: 'cancelled while waiting for the agent to start' });
-    req.signal.addEventListener('abort', onAbort, { once: true });
     s.waiters.add(w);
-    if (req.signal.aborted) onAbort();
+    off = whenAborted(req, () => w.reject({ reason: 'cancelled', detail: 'cancelled while waiting for the agent to start' }));
   });
 }
 

@@ -1,21 +1,14 @@
 // One process of a persistent agent (DESIGN §5): spawned in its own process group at lowered
-// priority and recorded with the watchdog, spoken to with JSON-RPC (vscode-jsonrpc framing) on
-// stdin/stdout, its stderr split into lines for the agent log. Counts as ready only once it has
+// priority and recorded with the watchdog, spoken to with JSON-RPC (vscode-jsonrpc framing, through
+// the host's own lean endpoint, sdk/rpcChannel.ts) on stdin/stdout, its stderr split into lines for the agent log. Counts as ready only once it has
 // answered `agent/initialize`; watches heartbeats when the agent promised them. It never restarts
 // itself: it reports how it ended (`exited`) and the supervisor decides.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
-import {
-  createMessageConnection,
-  ErrorCodes,
-  ResponseError,
-  StreamMessageReader,
-  type CancellationToken,
-  type MessageConnection,
-} from 'vscode-jsonrpc/node';
+import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import type { Logger } from '../logger';
-import { FramedMessageWriter } from '../sdk/framedWriter';
+import { RpcChannel } from '../sdk/rpcChannel';
 import { AGENT_PROTOCOL_VERSION, AgentMethods, type InitializeResult, type ProgressParams } from '../sdk/agentProtocol';
 import { terminateGroup } from './oneShot';
 import { groupHasLiveMembers, procStartTimeSync } from './processTree';
@@ -50,6 +43,13 @@ export interface ExitInfo {
 
 const HEARTBEAT_TOLERANCE = 3; // missed beats before the agent counts as hung
 
+/** one request to the agent: settles with its answer, or rejects with the ExitInfo if it died */
+export interface AgentCall<R> {
+  promise: Promise<R>;
+  /** `$/cancelRequest` for it */
+  cancel(): void;
+}
+
 export class AgentProcess {
   pid: number | undefined;
   state: 'starting' | 'ready' | 'stopping' | 'exited' = 'starting';
@@ -58,7 +58,7 @@ export class AgentProcess {
   readonly exited: Promise<ExitInfo>;
   private resolveExited!: (e: ExitInfo) => void;
   private child: ChildProcess | undefined;
-  private conn: MessageConnection | undefined;
+  private conn: RpcChannel | undefined;
   private killedFor: { why: ExitInfo['why']; detail: string } | undefined;
   private lastSeen = Date.now();
   private beatTimer: NodeJS.Timeout | undefined;
@@ -97,30 +97,26 @@ export class AgentProcess {
     this.o.watchdog?.track(pid);
     this.wireStderr(child, pid);
     child.stdin!.on('error', () => undefined); // EPIPE once it died: 'exit' reports that
-    const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new FramedMessageWriter(child.stdin!), {
-      error: (m) => this.o.logger.debug('agent rpc', { level: 'error', m }),
-      warn: (m) => this.o.logger.debug('agent rpc', { level: 'warn', m }),
-      info: () => undefined,
-      log: () => undefined,
+    const conn = new RpcChannel(child.stdout!, child.stdin!, {
+      // any message (an answer, a heartbeat, progress) is proof of life
+      onActivity: () => (this.lastSeen = Date.now()),
+      onNotification: (method, params) => {
+        const p = params as ProgressParams | undefined;
+        if (method === AgentMethods.progress && p && typeof p.taskId === 'string') this.o.onProgress(p);
+      },
+      // a broken frame: the agent printed to stdout (write errors are EPIPE, reported by the exit)
+      onError: (err) => {
+        if (this.state !== 'exited') this.kill('protocol', `protocol error on stdout: ${err.message} (stdout is reserved for JSON-RPC; log to stderr)`);
+      },
     });
     this.conn = conn;
-    conn.onNotification(AgentMethods.heartbeat, () => (this.lastSeen = Date.now()));
-    conn.onNotification(AgentMethods.progress, (p: ProgressParams) => {
-      this.lastSeen = Date.now();
-      if (p && typeof p.taskId === 'string') this.o.onProgress(p);
-    });
-    conn.onError(([err, msg]) => {
-      // a read error is a broken frame (the agent printed to stdout); write errors are EPIPE
-      if (msg === undefined && this.state !== 'exited') this.kill('protocol', `protocol error on stdout: ${err.message} (stdout is reserved for JSON-RPC; log to stderr)`);
-    });
-    conn.listen();
     this.closed = new Promise((r) => child.once('close', () => r()));
     child.once('exit', (code, signal) => void this.onExit(pid, code, signal));
 
     const startTimer = setTimeout(() => this.kill('start_timeout', `no answer to agent/initialize within ${fmtMs(this.o.startTimeoutMs)}`), this.o.startTimeoutMs);
     try {
       const init = (await Promise.race([
-        conn.sendRequest(AgentMethods.initialize, { protocolVersion: AGENT_PROTOCOL_VERSION, agent: this.o.id, workspace: this.o.workspace }),
+        conn.request(AgentMethods.initialize, { protocolVersion: AGENT_PROTOCOL_VERSION, agent: this.o.id, workspace: this.o.workspace }).promise,
         this.exited.then((e) => Promise.reject(e)),
       ])) as InitializeResult | null;
       clearTimeout(startTimer);
@@ -142,25 +138,20 @@ export class AgentProcess {
     }
   }
 
-  /** Sends a request; rejects with the ExitInfo if the process ends first. */
-  request<R>(method: string, params: unknown, token?: CancellationToken): Promise<R> {
+  /**
+   * Sends a request; rejects with the ExitInfo if the process ends first (its exit disposes the
+   * channel, which rejects what is pending).
+   */
+  request<R>(method: string, params: unknown): AgentCall<R> {
     const conn = this.conn;
-    if (!conn || this.state === 'exited') return this.exited.then((e) => Promise.reject(e));
-    const sent = (token ? conn.sendRequest(method, params, token) : conn.sendRequest(method, params)) as Promise<R>;
-    return new Promise<R>((resolve, reject) => {
-      sent.then(
-        (r) => {
-          this.lastSeen = Date.now();
-          resolve(r);
-        },
-        (err: unknown) => {
-          // the connection broke because the process is going: report how it went, not the pipe
-          if (this.state === 'ready' && !isConnectionError(err)) reject(err);
-          else void this.exited.then(reject);
-        },
-      );
-      void this.exited.then(reject);
+    if (!conn || this.state === 'exited') return { promise: this.exited.then((e) => Promise.reject(e)), cancel: () => undefined };
+    const call = conn.request<R>(method, params);
+    const promise = call.promise.catch((err: unknown): Promise<R> => {
+      // the connection broke because the process is going: report how it went, not the pipe
+      if (this.state === 'ready' && !isConnectionError(err)) throw err;
+      return this.exited.then((e) => Promise.reject(e));
     });
+    return { promise, cancel: () => conn.cancel(call.id) };
   }
 
   /** Kills the whole group now (hung, protocol error, start timeout). `exited` reports `why`. */
@@ -182,7 +173,7 @@ export class AgentProcess {
     this.state = 'stopping';
     const deadline = Date.now() + graceMs;
     if (wasReady && this.conn) {
-      const answered = this.conn.sendRequest(AgentMethods.shutdown, {}).catch(() => undefined);
+      const answered = this.conn.request(AgentMethods.shutdown, {}).promise.catch(() => undefined);
       await Promise.race([answered, this.exited, delay(graceMs / 2)]);
     }
     this.child?.stdin?.end();

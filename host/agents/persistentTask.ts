@@ -1,17 +1,19 @@
-// One task on a ready persistent agent process: `agent/runTask` with a CancellationToken, the
-// task's timeout and cancel both become `$/cancelRequest`; an agent that does not answer within a
+// One task on a ready persistent agent process: `agent/runTask`; the task's timeout (one shared
+// timer for all tasks, deadlines.ts) and cancel both become `$/cancelRequest`; an agent that does not answer within a
 // grace period after that is hung and is killed (the supervisor restarts it with backoff). The
 // answer, or how the process ended, becomes the RunOutcome the scheduler classifies.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
+import { ResponseError } from 'vscode-jsonrpc/node';
 import type { RunOutcome, RunRequest } from '../queue/scheduler';
 import { addContentHashes } from '../findings/contentHash';
 import { parseFindingsJson } from '../findings/parseOutput';
 import { AgentMethods, type RunTaskResult, type TaskPayload } from '../sdk/agentProtocol';
+import { Deadlines } from './deadlines';
 import { fmtMs, isExitInfo, type AgentProcess, type ExitInfo } from './persistentAgent';
 
 const MAX_TRACE_BYTES = 256 * 1024;
+const deadlines = new Deadlines();
 
 /** What happened during one task, for its log (.agentic/logs/tasks/ID.log): progress, stderr. */
 export class TaskTrace {
@@ -58,31 +60,28 @@ type Answer = { ok: true; value: RunTaskResult | null } | { ok: false; error: un
 export async function runTaskOnProcess(o: PersistentTaskOptions): Promise<RunOutcome> {
   const { proc, req } = o;
   const id = req.task.id;
-  const cts = new CancellationTokenSource();
   let stopped: 'timeout' | 'cancelled' | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
-  const answer: Promise<Answer> = proc.request<RunTaskResult | null>(AgentMethods.runTask, o.payload, cts.token).then(
+  const call = proc.request<RunTaskResult | null>(AgentMethods.runTask, o.payload);
+  const answer: Promise<Answer> = call.promise.then(
     (value) => ({ ok: true, value }),
     (error: unknown) => ({ ok: false, error }),
   );
   const stop = (why: 'timeout' | 'cancelled'): void => {
     if (stopped) return;
     stopped = why;
-    cts.cancel(); // vscode-jsonrpc sends $/cancelRequest for this request id
+    call.cancel(); // $/cancelRequest for this request id
     o.trace.add(`-- ${why === 'timeout' ? `timed out after ${fmtMs(req.timeoutMs)}` : 'cancelled'}: $/cancelRequest sent`);
     graceTimer = setTimeout(() => proc.kill('hung', `task ${id} did not stop within ${fmtMs(o.cancelGraceMs)} of its $/cancelRequest`), o.cancelGraceMs);
   };
   // the timeout runs from here, when the agent receives the task (a start is bounded by start_timeout)
-  const deadlineTimer = setTimeout(() => stop('timeout'), req.timeoutMs);
-  const onAbort = (): void => stop('cancelled');
-  if (req.signal.aborted) onAbort();
-  else req.signal.addEventListener('abort', onAbort, { once: true });
+  const clearDeadline = deadlines.add(req.timeoutMs, () => stop('timeout'));
+  const offAbort = onAbort(req, () => stop('cancelled'));
 
   const r = await answer;
   clearTimeout(graceTimer);
-  clearTimeout(deadlineTimer);
-  req.signal.removeEventListener('abort', onAbort);
-  cts.dispose();
+  clearDeadline();
+  offAbort();
   const outcome = await classify(r, stopped, o);
   o.trace.add(`-- ${outcome.reason ? `${outcome.reason}: ${outcome.detail ?? ''}` : `done: exit code ${outcome.exitCode}, ${outcome.findings.length} finding(s)`}`);
   // A clean, silent run writes no log (as a silent one-shot agent: outputCapture.ts); the file per
@@ -137,4 +136,15 @@ export function exitOutcome(e: ExitInfo): Pick<RunOutcome, 'reason' | 'detail' |
     default:
       return { ...k, reason: e.signal ? 'signal' : 'exit_code', detail: `the agent process ended while running this task (${e.detail})` };
   }
+}
+
+/** req.onAbort where the scheduler offers it (no AbortSignal made), else the signal */
+export function onAbort(req: RunRequest, fn: () => void): () => void {
+  if (req.onAbort) return req.onAbort(fn);
+  if (req.signal.aborted) {
+    fn();
+    return () => undefined;
+  }
+  req.signal.addEventListener('abort', fn, { once: true });
+  return () => req.signal.removeEventListener('abort', fn);
 }

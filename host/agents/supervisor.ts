@@ -158,6 +158,7 @@ export class Supervisor {
 
   private slotFor(a: AgentConfig): Slot {
     let s = this.slots.get(a.id);
+    if (s?.cfg === a) return s; // the same config object: nothing changed (the common case)
     if (!s) {
       s = { id: a.id, cfg: a, state: policy.initialRestartState(), log: new AgentLog(a.persistent ? join(this.d.logsDir, 'agents', `${a.id}.log`) : undefined), waiters: new Set(), inFlight: new Map(), started: false };
       this.slots.set(a.id, s);

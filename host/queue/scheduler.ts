@@ -20,6 +20,7 @@ import { classifyOutcome } from './outcome';
 import { defaultKey, PriorityQueue } from './priorityQueue';
 import { RetryTimer } from './retryTimer';
 import { SubmitError, type RunOutcome, type RunRequest, type SchedulerDeps } from './schedulerTypes';
+import { TaskAbort } from './taskAbort';
 import { TaskStore } from './taskStore';
 import { newTaskId } from './taskId';
 import { TaskWaiters } from './waiters';
@@ -28,7 +29,7 @@ export type { GateResult, RunOutcome, RunRequest, Runner, SchedulerDeps, Schedul
 export { SubmitError } from './schedulerTypes';
 
 interface Running {
-  ac: AbortController;
+  abort: TaskAbort;
   agent: AgentConfig;
   done: Promise<void> | undefined;
 }
@@ -233,10 +234,19 @@ export class Scheduler {
       signal: undefined,
       attemptLog: log.length < 20 ? [...log, rec] : [...log.slice(-19), rec],
     }, now);
-    const ac = new AbortController();
+    const abort = new TaskAbort();
     this.runningByAgent.set(agent.id, (this.runningByAgent.get(agent.id) ?? 0) + 1);
-    const req: RunRequest = { task: t, agent, attempt, timeoutMs: t.timeoutMs ?? agent.timeoutMs ?? cfg.taskTimeoutMs, signal: ac.signal };
-    const running: { ac: AbortController; agent: AgentConfig; done: Promise<void> | undefined } = { ac, agent, done: undefined };
+    const req: RunRequest = {
+      task: t,
+      agent,
+      attempt,
+      timeoutMs: t.timeoutMs ?? agent.timeoutMs ?? cfg.taskTimeoutMs,
+      get signal() {
+        return abort.signal;
+      },
+      onAbort: (fn) => abort.onAbort(fn),
+    };
+    const running: Running = { abort, agent, done: undefined };
     this.running.set(id, running);
     const onStart = (pid: number, startTime?: string): void => {
       if (this.running.get(id) !== running) return; // reported after the attempt ended
@@ -260,7 +270,7 @@ export class Scheduler {
     }
     running.done = outcome
       .catch((err: unknown): RunOutcome => ({ exitCode: null, signal: null, reason: 'spawn_error', detail: String(err), findings: [] }))
-      .then((o) => this.finish(id, agent, rec, o, ac.signal.reason as string | undefined));
+      .then((o) => this.finish(id, agent, rec, o, abort.reason));
     this.deps.events.taskChanged(t);
   }
 
@@ -328,7 +338,7 @@ export class Scheduler {
     if (!t) return undefined;
     const r = this.running.get(id);
     if (r) {
-      r.ac.abort('cancelled');
+      r.abort.abort('cancelled');
       await r.done;
       return t;
     }
@@ -390,7 +400,7 @@ export class Scheduler {
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, deadlineMs - this.now())).unref());
     if ((await Promise.race([all().then(() => 'done' as const), timer])) === 'timeout') {
-      for (const r of this.running.values()) r.ac.abort('shutdown');
+      for (const r of this.running.values()) r.abort.abort('shutdown');
       await all();
     }
   }

@@ -12,6 +12,12 @@ export interface RunRequest {
   attempt: number;
   timeoutMs: number;
   signal: AbortSignal; // aborted with reason 'cancelled' | 'shutdown'
+  /**
+   * The same abort as a plain callback, without an AbortSignal (which costs an EventTarget per
+   * task): fn runs once, at once if already aborted. Returns the unsubscribe. The scheduler's
+   * requests create `signal` only when a runner reads it.
+   */
+  onAbort?(fn: (reason: string) => void): () => void;
 }
 
 export interface RunOutcome {
