@@ -1,0 +1,245 @@
+// The dispatching half of the scheduler (scheduler.ts adds intake, cancel, retry, restore and
+// drain): starts queued tasks by priority within the global and per-agent limits, hands each
+// attempt to the Runner, classifies its outcome (outcome.ts: done, retry with backoff, failed,
+// cancelled) and keeps the journal in step. All timing goes through deps.now so the logic can run
+// under fake time; the only timer is the one for the earliest pending retry (retryTimer.ts).
+//
+// What the journal holds of a running attempt: its pid and /proc start time, so a host that died
+// can kill what it left behind (hostCore reapLeftovers). The record is appended when the runner
+// reports the process (onStart), not before: for a `read` agent that is the attempt's one
+// "running" record (a crash before it leaves the task queued: it runs again, as a running read
+// task would); a `write` agent's start is also journaled, durably, BEFORE it is spawned, so a
+// crash parks it as interrupted. Records of one turn of the event loop share one group commit and
+// a task's puts in one group collapse to one line (journal.ts).
+import type { AgentConfig, ResolvedConfig } from '../../src/shared/configSchema';
+import type { AttemptRecord, TaskInfo } from '../../src/shared/model';
+import { isFinal } from '../../src/shared/model';
+import type { JournalRecord } from './journal';
+import { classifyOutcome } from './outcome';
+import { PriorityQueue } from './priorityQueue';
+import { RetryTimer } from './retryTimer';
+import type { RunOutcome, RunRequest, SchedulerDeps } from './schedulerTypes';
+import { TaskAbort } from './taskAbort';
+import type { TaskStore } from './taskStore';
+import { TaskWaiters } from './waiters';
+
+export interface Running {
+  abort: TaskAbort;
+  agent: AgentConfig;
+  done: Promise<void> | undefined;
+}
+
+export abstract class Dispatcher {
+  readonly store: TaskStore;
+  protected readonly queue = new PriorityQueue();
+  protected readonly running = new Map<string, Running>();
+  protected readonly runningByAgent = new Map<string, number>();
+  protected readonly retries: RetryTimer;
+  protected readonly waiters = new TaskWaiters();
+  protected draining = false;
+  private compacting: Promise<void> | undefined;
+  protected readonly now: () => number;
+  protected readonly random: () => number;
+  /** finish times (ms) of the last minute, for status rates; negative: the task failed */
+  protected readonly recentFinishes: number[] = [];
+
+  constructor(protected readonly deps: SchedulerDeps) {
+    this.store = deps.store;
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+    this.retries = new RetryTimer(deps.store, this.now, () => this.releaseRetries());
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+  runningFor(agent: string): number {
+    return this.runningByAgent.get(agent) ?? 0;
+  }
+  queuedFor(agent: string): number {
+    return this.queue.countByAgent(agent);
+  }
+  pidsFor(agent: string): number[] {
+    const out: number[] = [];
+    for (const [id, r] of this.running) {
+      const pid = r.agent.id === agent ? this.store.get(id)?.pid : undefined;
+      if (pid) out.push(pid);
+    }
+    return out;
+  }
+  /** agents that have tasks waiting in the queue */
+  queuedAgents(): Set<string> {
+    return new Set(this.queue.agents());
+  }
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  protected enqueue(t: TaskInfo): void {
+    this.queue.add({ id: t.id, agent: t.agent, priority: t.priority, key: t.key, enqueuedAt: Date.parse(t.updatedAt) });
+  }
+
+  /** Starts as many queued tasks as the limits allow. */
+  pump(): void {
+    if (this.draining || this.queue.size === 0) return;
+    const cfg = this.deps.config();
+    if (!cfg.enabled) return;
+    const max = cfg.mode === 'development' ? 1 : cfg.maxConcurrentAgents;
+    const ctx = {
+      now: this.now(),
+      agentHasCapacity: (id: string) => {
+        const a = cfg.agents[id];
+        if (!a || a.kind === 'none' || !a.enabled || this.deps.gate?.(a)) return false;
+        const limit = cfg.mode === 'development' ? 1 : a.concurrency;
+        return (this.runningByAgent.get(id) ?? 0) < limit;
+      },
+      isKeyRunning: (key: string) => this.store.isKeyRunning(key),
+    };
+    while (this.running.size < max) {
+      const e = this.queue.pop(ctx);
+      if (!e) break;
+      this.start(e.id, cfg.agents[e.agent]!, cfg);
+    }
+  }
+
+  private start(id: string, agent: AgentConfig, cfg: ResolvedConfig): void {
+    const nowMs = this.now();
+    const now = new Date(nowMs);
+    const t = this.store.get(id)!;
+    const attempt = t.attempts + 1;
+    const rec: AttemptRecord = { attempt, startedAt: now.toISOString() };
+    const log = t.attemptLog ?? [];
+    this.store.transition(id, 'running', {
+      attempts: attempt,
+      startedAt: rec.startedAt,
+      finishedAt: undefined,
+      reason: undefined,
+      detail: undefined,
+      exitCode: undefined,
+      signal: undefined,
+      attemptLog: log.length < 20 ? [...log, rec] : [...log.slice(-19), rec],
+    }, now);
+    const abort = new TaskAbort();
+    this.runningByAgent.set(agent.id, (this.runningByAgent.get(agent.id) ?? 0) + 1);
+    const req: RunRequest = {
+      task: t,
+      agent,
+      attempt,
+      timeoutMs: t.timeoutMs ?? agent.timeoutMs ?? cfg.taskTimeoutMs,
+      get signal() {
+        return abort.signal;
+      },
+      onAbort: (fn) => abort.onAbort(fn),
+    };
+    const running: Running = { abort, agent, done: undefined };
+    this.running.set(id, running);
+    const onStart = (pid: number, startTime?: string): void => {
+      if (this.running.get(id) !== running) return; // reported after the attempt ended
+      rec.pid = pid;
+      if (startTime) rec.pidStartTime = startTime;
+      this.store.patch(id, { pid }, new Date(this.now()));
+      // serialized now, with the pid: what reapLeftovers needs if the host dies from here on
+      this.record([put(t)]);
+      this.deps.events.taskChanged(t);
+    };
+    let outcome: Promise<RunOutcome>;
+    if (agent.effects === 'write') {
+      // a write agent's start must be durable before it acts, so a crash parks it as interrupted
+      outcome = this.append([put(t)]).then(() => this.deps.runner.run(req, onStart));
+    } else {
+      try {
+        outcome = this.deps.runner.run(req, onStart);
+      } catch (err) {
+        outcome = Promise.reject(err);
+      }
+    }
+    running.done = outcome
+      .catch((err: unknown): RunOutcome => ({ exitCode: null, signal: null, reason: 'spawn_error', detail: String(err), findings: [] }))
+      .then((o) => this.finish(id, agent, rec, o, abort.reason));
+    this.deps.events.taskChanged(t);
+  }
+
+  private finish(id: string, agent: AgentConfig, rec: AttemptRecord, o: RunOutcome, abortReason: string | undefined): void {
+    this.running.delete(id);
+    this.runningByAgent.set(agent.id, Math.max(0, (this.runningByAgent.get(agent.id) ?? 1) - 1));
+    const nowMs = this.now();
+    const now = new Date(nowMs);
+    const iso = now.toISOString();
+    const t = this.store.get(id)!;
+    rec.finishedAt = iso;
+    rec.exitCode = o.exitCode;
+    rec.signal = o.signal;
+    if (o.reason) rec.reason = o.reason;
+    if (o.detail) rec.detail = o.detail;
+    if (o.peakRssBytes) rec.peakRssBytes = o.peakRssBytes;
+    if (abortReason === 'shutdown') rec.reason = 'shutdown';
+    const v = classifyOutcome(t, agent, o, abortReason, this.deps.config(), this.random, iso);
+    if (v.retryDelayMs !== undefined) v.patch.nextAttemptAt = new Date(nowMs + v.retryDelayMs).toISOString();
+    const dropped = this.store.transition(id, v.state, v.patch, now);
+    if (v.state === 'succeeded') {
+      this.deps.events.findings(t, o.findings, o.baselined);
+      this.deps.logger.debug('task finished', { taskId: id, agent: agent.id, task: t.task, attempt: t.attempts, findings: o.findings.length });
+    } else {
+      this.deps.logger.warn(`task ${t.state}`, { taskId: id, agent: agent.id, task: t.task, attempt: t.attempts, state: t.state, ...(t.reason ? { reason: t.reason } : {}), ...(t.detail ? { detail: t.detail } : {}) });
+    }
+    if (v.state === 'retrying') {
+      this.retries.ids.add(id);
+      this.retries.arm(!this.draining);
+    }
+    if (isFinal(t.state)) {
+      this.recentFinishes.push(v.failed ? -nowMs : nowMs);
+      this.waiters.settle(t);
+    } else if (t.state === 'interrupted') this.waiters.settle(t);
+    this.deps.events.taskChanged(t);
+    if (dropped.length) {
+      const records: JournalRecord[] = [put(t)];
+      for (const d of dropped) records.push({ v: 1, op: 'del', id: d });
+      this.deps.events.tasksRemoved(dropped);
+      this.record(records);
+    } else this.record([put(t)]);
+    this.pump();
+  }
+
+  /** Moves retrying tasks whose backoff has passed back into the queue. */
+  protected releaseRetries(): void {
+    const nowMs = this.now();
+    const now = new Date(nowMs);
+    const records: JournalRecord[] = [];
+    for (const id of this.retries.takeDue(nowMs)) {
+      const t = this.store.get(id)!;
+      this.store.transition(id, 'queued', { nextAttemptAt: undefined }, now);
+      this.enqueue(t);
+      records.push(put(t));
+      this.deps.events.taskChanged(t);
+    }
+    if (records.length) this.record(records);
+    this.retries.arm(!this.draining);
+    this.pump();
+  }
+
+  /** fire-and-forget journaling: failures are logged by append() and surface in status */
+  protected record(records: JournalRecord[]): void {
+    this.append(records).catch(() => undefined);
+  }
+
+  protected append(records: JournalRecord[]): Promise<void> {
+    const j = this.deps.journal;
+    const done = j.appendMany(records).catch((err: unknown) => {
+      this.deps.logger.error('journal write failed', { error: String(err) });
+      throw err;
+    });
+    if (!this.compacting && j.shouldCompact()) {
+      // the snapshot holds every change appended so far, so nothing is lost by the rewrite
+      this.compacting = j
+        .compact(this.store.snapshot())
+        .then(() => this.deps.logger.debug('journal compacted', { bytes: j.bytes }))
+        .catch((err: unknown) => this.deps.logger.error('journal compaction failed', { error: String(err) }))
+        .finally(() => (this.compacting = undefined));
+    }
+    return done;
+  }
+}
+
+export function put(task: TaskInfo): JournalRecord {
+  return { v: 1, op: 'put', task };
+}
