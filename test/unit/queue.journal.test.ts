@@ -268,6 +268,37 @@ describe('Journal', () => {
     await j2.close();
   });
 
+  it("a task's puts in one group collapse to one line, each a snapshot of the task when it was appended", async () => {
+    const file = journalPath();
+    const { journal } = await Journal.open(file);
+    const t = task('a', { attemptLog: [{ attempt: 1, startedAt: '2026-01-01T00:00:00.000Z' }] });
+    const first = journal.append(put(t));
+    t.state = 'running';
+    t.attemptLog![0]!.pid = 42; // in place, as the scheduler does: the first record must not change
+    const second = journal.appendMany([put(t), put(task('b')), { v: 1, op: 'del', id: 'old' }]);
+    t.state = 'succeeded'; // after the last append: in no record
+    t.attemptLog![0]!.finishedAt = '2026-01-01T00:00:01.000Z';
+    await Promise.all([first, second]);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as JournalRecord);
+    assert.deepEqual(
+      lines.map((r) => (r.op === 'put' ? `${r.task.id}:${r.task.state}:${r.task.attemptLog?.[0]?.pid ?? '-'}:${r.task.attemptLog?.[0]?.finishedAt ?? '-'}` : `del:${r.id}`)),
+      ['a:running:42:-', 'b:queued:-:-', 'del:old'],
+    );
+    assert.equal(journal.stats.appends, 4);
+    await journal.close();
+  });
+
+  it('a group is written once the current turn of the event loop is over: one sync for what it appended', async () => {
+    const { journal } = await Journal.open(journalPath());
+    const before = journal.stats.fsyncs;
+    const a = journal.append(put(task('a')));
+    await Promise.resolve(); // microtasks of this turn still join the group
+    const b = journal.append(put(task('b')));
+    await Promise.all([a, b]);
+    assert.equal(journal.stats.fsyncs - before, 1);
+    await journal.close();
+  });
+
   it('rejects an invalid record without writing it', async () => {
     const file = journalPath();
     const { journal } = await Journal.open(file);

@@ -164,4 +164,47 @@ describe('scheduler', () => {
     const dels = readFileSync(join(dir, 'queue.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"op":"del"'));
     assert.equal(dels.length, 2);
   });
+
+  it("journals the running attempt's pid and start time when the runner reports the process", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agbg-sched-'));
+    const { journal } = await Journal.open(join(dir, 'queue.jsonl'), { durable: false });
+    const config = resolveConfig({ background: { max_concurrent_agents: 2, agents: { r: { command: ['x'] }, w: { command: ['x'], effects: 'write' } } } });
+    const journaled = (): TaskInfo[] =>
+      readFileSync(join(dir, 'queue.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { task: TaskInfo }).task);
+    const seenAtRun: Record<string, TaskInfo[]> = {};
+    const starts: Array<(pid: number, st?: string) => void> = [];
+    const s = new Scheduler({
+      store: new TaskStore(),
+      journal,
+      runner: {
+        run: (req, onStart) => {
+          // what is on disk when the agent is about to be spawned
+          seenAtRun[req.agent.id] = journaled().filter((t) => t.id === req.task.id);
+          starts.push(onStart);
+          return new Promise((resolve) => req.onAbort!(() => resolve({ exitCode: null, signal: 'SIGTERM', findings: [] })));
+        },
+      },
+      logger: nullLogger,
+      config: () => config,
+      events: { taskChanged: () => undefined, tasksRemoved: () => undefined, findings: () => undefined },
+    });
+    await s.submit([{ agent: 'w', task: 'write' }]);
+    await journal.flush();
+    await new Promise((r) => setImmediate(r));
+    // a write task's start is durable before it is spawned
+    assert.equal(seenAtRun.w?.at(-1)?.state, 'running');
+    await s.submit([{ agent: 'r', task: 'read' }]);
+    starts[0]!(1234, '5678');
+    starts[1]!(4321, '8765');
+    await journal.flush();
+    const last = new Map(journaled().map((t) => [t.agent, t]));
+    for (const [agent, pid, st] of [['w', 1234, '5678'], ['r', 4321, '8765']] as const) {
+      const t = last.get(agent)!;
+      assert.equal(t.state, 'running');
+      assert.equal(t.pid, pid);
+      assert.deepEqual([t.attemptLog?.at(-1)?.pid, t.attemptLog?.at(-1)?.pidStartTime], [pid, st]);
+    }
+    for (const t of [...s.store.all()]) await s.cancel(t.id);
+    assert.equal(s.runningCount, 0);
+  });
 });
