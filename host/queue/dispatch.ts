@@ -217,14 +217,17 @@ export abstract class Dispatcher {
     this.pump();
   }
 
-  /** fire-and-forget journaling: failures are logged by append() and surface in status */
+  /**
+   * Fire-and-forget journaling (nobody awaits it: starts, finishes, retries): a lazy append, which
+   * may wait a few ms for company (journal.ts). Failures are logged by append() and surface in status.
+   */
   protected record(records: JournalRecord[]): void {
-    this.append(records).catch(() => undefined);
+    this.append(records, true).catch(() => undefined);
   }
 
-  protected append(records: JournalRecord[]): Promise<void> {
+  protected append(records: JournalRecord[], lazy = false): Promise<void> {
     const j = this.deps.journal;
-    const done = j.appendMany(records).catch((err: unknown) => {
+    const done = j.appendMany(records, { lazy }).catch((err: unknown) => {
       this.deps.logger.error('journal write failed', { error: String(err) });
       throw err;
     });

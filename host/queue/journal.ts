@@ -5,6 +5,11 @@
 //   (group commit): a burst of 1000 submits costs a few fsyncs, not 1000; a task submitted,
 //   started and finished in one turn costs one fsync. A failed write or sync rejects every append
 //   of that group.
+// - Lazy appends (nobody awaits them: a task's start and finish, journaled for the restart) may
+//   wait up to lazyDelayMs for company: a group of only lazy records is written after that delay,
+//   or at once when an awaited append, flush(), compact() or close() joins it. Under a stream of
+//   finishing tasks that is one sync per delay instead of one per turn; a crash loses at most the
+//   last delay's starts and finishes (the tasks run again, or a write task is parked).
 // - A record is a snapshot taken when it is appended: it is checked then, and the task is copied
 //   (its attempt records too, which the scheduler updates in place), so later changes to the task
 //   are not in it. It is serialized when its group is written; a put of a task that already has a
@@ -39,6 +44,8 @@ export interface JournalOptions {
   durable?: boolean;
   /** shouldCompact() stays false below this size; default 1 MiB */
   compactMinBytes?: number;
+  /** how long a group of only lazy appends may wait for company; default 10 ms */
+  lazyDelayMs?: number;
 }
 
 interface Batch {
@@ -49,6 +56,12 @@ interface Batch {
   promise: Promise<void>;
   resolve: () => void;
   reject: (err: unknown) => void;
+  /** resolved when the group may be written (its turn is over, or its lazy delay) */
+  ready: Promise<void>;
+  go: () => void;
+  /** the lazy delay's timer; undefined once the group was made urgent */
+  timer: NodeJS.Timeout | undefined;
+  urgent: boolean;
 }
 
 const MAX_REPORTED_BAD_LINES = 1000;
@@ -70,6 +83,7 @@ export class Journal {
     private liveBytes: number,
     private readonly durable: boolean,
     private readonly compactMinBytes: number,
+    private readonly lazyDelayMs: number,
   ) {}
 
   static async open(file: string, opts: JournalOptions = {}): Promise<{ journal: Journal; replay: ReplayResult }> {
@@ -125,7 +139,7 @@ export class Journal {
       await handle.close();
       throw err;
     }
-    const journal = new Journal(file, handle, size, liveBytes, durable, opts.compactMinBytes ?? 1024 * 1024);
+    const journal = new Journal(file, handle, size, liveBytes, durable, opts.compactMinBytes ?? 1024 * 1024, opts.lazyDelayMs ?? 10);
     logger.debug('queue journal replayed', { file, tasks: tasks.length, lines: parsed.lines, bytes: size });
     return { journal, replay: { tasks, tornTail: parsed.tornTail, ...(corrupt ? { corrupt } : {}), bytes: size } };
   }
@@ -135,8 +149,11 @@ export class Journal {
     return this.appendMany([record]);
   }
 
-  /** all in one group: written with one write and one sync */
-  appendMany(records: JournalRecord[]): Promise<void> {
+  /**
+   * All in one group: written with one write and one sync. lazy: nobody waits for it, the group
+   * may wait lazyDelayMs for more (see the top of this file).
+   */
+  appendMany(records: JournalRecord[], opts: { lazy?: boolean } = {}): Promise<void> {
     if (records.length === 0) return this.flush();
     const snaps: JournalRecord[] = [];
     for (const r of records) {
@@ -144,7 +161,7 @@ export class Journal {
       if (!isJournalRecord(r)) return Promise.reject(new TypeError('not a valid journal record (v: 1, op put with a TaskInfo, or del with an id)'));
       snaps.push(r.op === 'put' ? { v: 1, op: 'put', task: snapshot(r.task) } : r);
     }
-    return this.enqueue(snaps);
+    return this.enqueue(snaps, !opts.lazy);
   }
 
   /** current file size */
@@ -180,6 +197,7 @@ export class Journal {
     }
     // Close the current group: it stays ahead of the compaction on the chain; later appends
     // start a new group queued behind it, so they go to the new file.
+    if (this.openBatch) urge(this.openBatch);
     this.openBatch = undefined;
     const done = this.chain.then(() => this.rewrite(text));
     this.chain = done.catch(() => undefined);
@@ -188,6 +206,7 @@ export class Journal {
 
   /** resolves when everything appended so far is durable; rejects if the journal has failed */
   async flush(): Promise<void> {
+    if (this.openBatch) urge(this.openBatch);
     await this.chain;
     if (this.failure) throw this.failedError();
   }
@@ -200,6 +219,7 @@ export class Journal {
 
   private async doClose(): Promise<void> {
     this.closed = true; // synchronously, before the first await: appends from now on reject
+    if (this.openBatch) urge(this.openBatch);
     await this.chain;
     try {
       if (this.durable && !this.failure) {
@@ -214,7 +234,7 @@ export class Journal {
     }
   }
 
-  private enqueue(records: JournalRecord[]): Promise<void> {
+  private enqueue(records: JournalRecord[], urgent: boolean): Promise<void> {
     if (this.closed) return Promise.reject(this.closedError());
     if (this.failure) return Promise.reject(this.failedError());
     let batch = this.openBatch;
@@ -222,10 +242,16 @@ export class Journal {
       batch = this.openBatch = newBatch();
       const b = batch;
       // Queued on the chain, the write starts once the previous one is done AND the current turn
-      // of the event loop has run (setImmediate): everything this turn appends — the submits, the
-      // starts and the finishes of tasks that complete at once — shares the group and its fsync.
-      this.chain = this.chain.then(() => new Promise<void>((r) => setImmediate(r))).then(() => this.writeBatch(b));
+      // of the event loop has run (setImmediate; for a lazy group, its delay): everything this
+      // turn appends — the submits, the starts and the finishes of tasks that complete at once —
+      // shares the group and its fsync.
+      this.chain = this.chain.then(() => b.ready).then(() => this.writeBatch(b));
+      if (!urgent) {
+        b.timer = setTimeout(b.go, this.lazyDelayMs);
+        b.timer.unref();
+      }
     }
+    if (urgent) urge(batch);
     for (const r of records) {
       if (r.op === 'put') {
         const at = batch.puts.get(r.task.id);
@@ -326,7 +352,18 @@ function newBatch(): Batch {
     resolve = res;
     reject = rej;
   });
-  return { records: [], puts: new Map(), promise, resolve, reject };
+  let go!: () => void;
+  const ready = new Promise<void>((res) => (go = res));
+  return { records: [], puts: new Map(), promise, resolve, reject, ready, go, timer: undefined, urgent: false };
+}
+
+/** the group is written after this turn of the event loop (or after the write ahead of it) */
+function urge(b: Batch): void {
+  if (b.urgent) return;
+  b.urgent = true;
+  if (b.timer) clearTimeout(b.timer);
+  b.timer = undefined;
+  setImmediate(b.go);
 }
 
 function asError(err: unknown): Error {

@@ -299,6 +299,27 @@ describe('Journal', () => {
     await journal.close();
   });
 
+  it('a group of only lazy appends waits for its delay, or for an awaited append, flush or close', async () => {
+    const { journal } = await Journal.open(journalPath(), { lazyDelayMs: 60_000 });
+    let lazyDone = false;
+    const lazy = journal.appendMany([put(task('a'))], { lazy: true }).then(() => (lazyDone = true));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(lazyDone, false, 'written before its delay with nothing awaiting it');
+    await journal.append(put(task('b'))); // an awaited append takes the lazy ones along
+    await lazy;
+    const quick = await Journal.open(journalPath(), { lazyDelayMs: 5 });
+    const t0 = Date.now();
+    await quick.journal.appendMany([put(task('c'))], { lazy: true });
+    assert.ok(Date.now() - t0 < 5000);
+    const held = journal.appendMany([put(task('d'))], { lazy: true });
+    await journal.flush();
+    await held;
+    const last = journal.appendMany([put(task('e'))], { lazy: true });
+    await journal.close();
+    await last;
+    await quick.journal.close();
+  });
+
   it('rejects an invalid record without writing it', async () => {
     const file = journalPath();
     const { journal } = await Journal.open(file);
