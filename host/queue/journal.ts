@@ -247,8 +247,7 @@ export class Journal {
       // shares the group and its fsync.
       this.chain = this.chain.then(() => b.ready).then(() => this.writeBatch(b));
       if (!urgent) {
-        b.timer = setTimeout(b.go, this.lazyDelayMs);
-        b.timer.unref();
+        b.timer = setTimeout(b.go, this.lazyDelayMs); // ref'd: a pending write keeps the process up
       }
     }
     if (urgent) urge(batch);
