@@ -18,6 +18,9 @@ const deadlines = new Deadlines();
 /** What happened during one task, for its log (.agentic/logs/tasks/ID.log): progress, stderr. */
 export class TaskTrace {
   private readonly lines: string[] = [];
+  /** the first line, written only if the log is (formatting it for every task would be waste) */
+  constructor(private readonly header?: () => string) {}
+
   private bytes = 0;
   private cut = false;
   /** lines from the agent (stderr, progress), as opposed to the host's own `-- ` notes */
@@ -41,7 +44,8 @@ export class TaskTrace {
   }
 
   text(): string {
-    return this.lines.length ? this.lines.join('\n') + '\n' : '';
+    const lines = this.header ? [this.header(), ...this.lines] : this.lines;
+    return lines.length ? lines.join('\n') + '\n' : '';
   }
 }
 
@@ -83,11 +87,11 @@ export async function runTaskOnProcess(o: PersistentTaskOptions): Promise<RunOut
   clearDeadline();
   offAbort();
   const outcome = await classify(r, stopped, o);
-  o.trace.add(`-- ${outcome.reason ? `${outcome.reason}: ${outcome.detail ?? ''}` : `done: exit code ${outcome.exitCode}, ${outcome.findings.length} finding(s)`}`);
   // A clean, silent run writes no log (as a silent one-shot agent: outputCapture.ts); the file per
   // task was the largest per-task cost of a persistent agent (npm run bench, persistent_vs_bullmq).
   // After an earlier attempt it is written anyway, so that attempt's log is replaced.
   if (!o.trace.quiet || outcome.reason || (req.task.attemptLog?.length ?? 0) > 1) {
+    o.trace.add(`-- ${outcome.reason ? `${outcome.reason}: ${outcome.detail ?? ''}` : `done: exit code ${outcome.exitCode}, ${outcome.findings.length} finding(s)`}`);
     await writeFile(join(o.taskLogsDir, `${id}.log`), o.trace.text()).catch(() => undefined);
   }
   return outcome;
@@ -104,6 +108,10 @@ async function classify(r: Answer, stopped: 'timeout' | 'cancelled' | undefined,
   if (typeof value !== 'object' || Array.isArray(value)) return { ...base, reason: 'output_error', detail: 'agent/runTask must answer an object { findings?, exitCode? }' };
   const raw = value.findings ?? [];
   if (!Array.isArray(raw)) return { ...base, reason: 'output_error', detail: 'agent/runTask: findings must be an array' };
+  if (raw.length === 0 && value.exitCode === undefined) {
+    base.exitCode = 0; // the common answer, {}: nothing to check or fingerprint
+    return base;
+  }
   // the findings-json parser is the one place a finding from an agent is checked and built
   const parsed = parseFindingsJson(JSON.stringify(raw), { workspace: o.workspace, agent: o.req.agent.id, taskId: o.req.task.id });
   if (parsed.error) return { ...base, reason: 'output_error', detail: `agent/runTask: ${parsed.error.replace(/^findings-json: /, '')}` };

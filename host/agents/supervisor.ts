@@ -66,8 +66,7 @@ export class Supervisor {
     } catch (f) {
       return isWaitFailure(f) ? { exitCode: null, signal: null, findings: [], ...f } : unavailable(String(f));
     }
-    const trace = new TaskTrace();
-    trace.add(`-- task ${req.task.id} (attempt ${req.attempt}) on persistent agent ${slot.id}, pid ${proc.pid}`);
+    const trace = new TaskTrace(() => `-- task ${req.task.id} (attempt ${req.attempt}) on persistent agent ${slot.id}, pid ${proc.pid}`);
     slot.inFlight.set(req.task.id, trace);
     onStart(proc.pid!, proc.startTime);
     this.changed();

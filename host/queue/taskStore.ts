@@ -112,7 +112,9 @@ export class TaskStore {
       const i = this.history.indexOf(id);
       if (i >= 0) this.history.splice(i, 1);
     }
-    Object.assign(t, patch, { state, updatedAt: now.toISOString() });
+    Object.assign(t, patch);
+    t.state = state;
+    t.updatedAt = now.toISOString();
     this.counts[state]++;
     this.index(t);
     if (isFinal(state)) {
@@ -126,7 +128,8 @@ export class TaskStore {
   patch(id: string, patch: Partial<TaskInfo>, now: Date): TaskInfo {
     const t = this.tasks.get(id);
     if (!t) throw new Error(`unknown task ${id}`);
-    Object.assign(t, patch, { updatedAt: now.toISOString() });
+    Object.assign(t, patch);
+    t.updatedAt = now.toISOString();
     return t;
   }
 

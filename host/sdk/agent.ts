@@ -14,13 +14,7 @@
 // It answers agent/initialize, sends heartbeats, turns $/cancelRequest into an AbortSignal, runs
 // several tasks at once if the host sends them (the agent's `concurrency`), answers
 // agent/shutdown, and exits when the host closes stdin, so an agent never outlives its host.
-import {
-  createMessageConnection,
-  ResponseError,
-  StreamMessageReader,
-  type CancellationToken,
-  type MessageConnection,
-} from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, ResponseError, type CancellationToken } from 'vscode-jsonrpc/node';
 import {
   AGENT_PROTOCOL_VERSION,
   AgentMethods,
@@ -30,7 +24,7 @@ import {
   type RunTaskResult,
   type TaskPayload,
 } from './agentProtocol';
-import { FramedMessageWriter } from './framedWriter';
+import { RpcChannel } from './rpcChannel';
 
 export type { FindingInput, InitializeParams, RunTaskResult, TaskPayload } from './agentProtocol';
 export { AGENT_PROTOCOL_VERSION } from './agentProtocol';
@@ -70,14 +64,28 @@ export interface AgentIO {
   exit?(code: number): void;
 }
 
+/** The agent's end of the connection, for messages of its own beyond the protocol's. */
+export interface AgentConnection {
+  sendNotification(method: string, params?: unknown): Promise<void>;
+  onNotification(method: string, handler: (params: unknown) => void): void;
+  onRequest(method: string, handler: (params: unknown) => unknown): void;
+  dispose(): void;
+}
+
 export interface AgentHandle {
-  connection: MessageConnection;
+  connection: AgentConnection;
   /** tasks running now */
   readonly inFlight: number;
   dispose(): void;
 }
 
 const DEFAULT_HEARTBEAT_MS = 10_000;
+
+/** the AbortController of a running task, and its CancellationToken if the task asked for one */
+interface Running {
+  ac: AbortController;
+  cts?: CancellationTokenSource;
+}
 
 export function runAgent(def: AgentDefinition, io: AgentIO = {}): AgentHandle {
   if (!def || typeof def.name !== 'string' || typeof def.runTask !== 'function') throw new TypeError('runAgent needs { name, runTask }');
@@ -86,19 +94,54 @@ export function runAgent(def: AgentDefinition, io: AgentIO = {}): AgentHandle {
   const exit = io.exit ?? ((code: number) => process.exit(code));
   // stdout carries the protocol: one stray console.log would corrupt a frame
   if (output === process.stdout) redirectConsoleToStderr();
-  const conn = createMessageConnection(new StreamMessageReader(input), new FramedMessageWriter(output));
   const heartbeatMs = def.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  let inFlight = 0;
+  const running = new Map<number | string, Running>();
+  const requests = new Map<string, (params: unknown, id: number | string) => unknown>();
+  const notifications = new Map<string, (params: unknown) => void>();
   let beat: NodeJS.Timeout | undefined;
   let closed = false;
 
-  conn.onRequest(AgentMethods.initialize, async (p: InitializeParams): Promise<InitializeResult> => {
+  // The same framing as vscode-jsonrpc, through the lean channel the host uses too: every request
+  // of a chunk is taken at once and the answers of one turn go back in one write.
+  const ch = new RpcChannel(input, output, {
+    onRequest: (method, params, id) => {
+      const h = requests.get(method);
+      if (!h) throw new ResponseError(-32601, `unhandled method ${method}`);
+      return h(params, id);
+    },
+    onNotification: (method, params) => {
+      if (method === '$/cancelRequest') {
+        const id = (params as { id?: number | string } | undefined)?.id;
+        const r = id === undefined ? undefined : running.get(id);
+        if (r) {
+          r.ac.abort(new Error('cancelled by the host'));
+          r.cts?.cancel();
+        }
+        return;
+      }
+      notifications.get(method)?.(params);
+    },
+    // The host closed stdin: it stopped us, or it died. Either way there is no one to work for.
+    onClose: () => {
+      if (closed) return;
+      closed = true;
+      if (beat) clearInterval(beat);
+      exit(0);
+    },
+  });
+  const notify = (method: string, params: unknown): Promise<void> => {
+    ch.notify(method, params);
+    return Promise.resolve();
+  };
+
+  requests.set(AgentMethods.initialize, async (params): Promise<InitializeResult> => {
+    const p = params as InitializeParams | undefined;
     if (p?.protocolVersion !== undefined && p.protocolVersion !== AGENT_PROTOCOL_VERSION) {
       throw new ResponseError(-32602, `protocol ${p.protocolVersion} is not supported (this SDK speaks ${AGENT_PROTOCOL_VERSION})`);
     }
-    await def.initialize?.(p);
+    await def.initialize?.(p!);
     if (heartbeatMs > 0 && !beat) {
-      beat = setInterval(() => void conn.sendNotification(AgentMethods.heartbeat, { inFlight }).catch(() => undefined), heartbeatMs);
+      beat = setInterval(() => ch.notify(AgentMethods.heartbeat, { inFlight: running.size }), heartbeatMs);
       beat.unref(); // stdin keeps the agent alive, not the heartbeat
     }
     return {
@@ -109,57 +152,60 @@ export function runAgent(def: AgentDefinition, io: AgentIO = {}): AgentHandle {
     };
   });
 
-  conn.onRequest(AgentMethods.runTask, async (task: TaskPayload, token: CancellationToken): Promise<RunTaskResult> => {
-    const ac = new AbortController();
-    const sub = token.onCancellationRequested(() => ac.abort(new Error('cancelled by the host')));
-    if (token.isCancellationRequested) ac.abort(new Error('cancelled by the host'));
-    inFlight++;
+  requests.set(AgentMethods.runTask, async (params, id): Promise<RunTaskResult> => {
+    const task = params as TaskPayload;
+    const r: Running = { ac: new AbortController() };
+    running.set(id, r);
+    const cancelled = (): boolean => r.ac.signal.aborted;
     const ctx: TaskContext = {
-      signal: ac.signal,
-      token,
-      progress: (message, fraction) => void conn.sendNotification(AgentMethods.progress, { taskId: task.id, message, ...(fraction !== undefined ? { fraction } : {}) }).catch(() => undefined),
+      signal: r.ac.signal,
+      get token(): CancellationToken {
+        if (!r.cts) {
+          r.cts = new CancellationTokenSource();
+          if (cancelled()) r.cts.cancel();
+        }
+        return r.cts.token;
+      },
+      progress: (message, fraction) => ch.notify(AgentMethods.progress, { taskId: task.id, message, ...(fraction !== undefined ? { fraction } : {}) }),
       log: (...args) => process.stderr.write(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') + '\n'),
     };
     try {
-      const r = await def.runTask(task, ctx);
+      const result = await def.runTask(task, ctx);
       // a handler that finished anyway after the cancel still counts as cancelled: the host
       // has already given up on the result
-      if (token.isCancellationRequested) throw new ResponseError(REQUEST_CANCELLED, 'cancelled');
-      return r ?? {};
+      if (cancelled()) throw new ResponseError(REQUEST_CANCELLED, 'cancelled');
+      return result ?? {};
     } catch (err) {
-      if (token.isCancellationRequested) throw new ResponseError(REQUEST_CANCELLED, 'cancelled');
+      if (cancelled()) throw new ResponseError(REQUEST_CANCELLED, 'cancelled');
       if (err instanceof ResponseError) throw err;
       throw new ResponseError(-32603, err instanceof Error ? err.message : String(err));
     } finally {
-      inFlight--;
-      sub.dispose();
+      running.delete(id);
+      r.cts?.dispose();
     }
   });
 
-  conn.onRequest(AgentMethods.shutdown, async () => {
+  requests.set(AgentMethods.shutdown, async () => {
     await def.shutdown?.();
     return null;
   });
 
-  // The host closed stdin: it stopped us, or it died. Either way there is no one to work for.
-  conn.onClose(() => {
-    if (closed) return;
+  const dispose = (): void => {
     closed = true;
     if (beat) clearInterval(beat);
-    exit(0);
-  });
-  conn.listen();
-
+    ch.dispose();
+  };
   return {
-    connection: conn,
+    connection: {
+      sendNotification: notify,
+      onNotification: (method, handler) => void notifications.set(method, handler),
+      onRequest: (method, handler) => void requests.set(method, (params) => handler(params)),
+      dispose,
+    },
     get inFlight() {
-      return inFlight;
+      return running.size;
     },
-    dispose: () => {
-      closed = true;
-      if (beat) clearInterval(beat);
-      conn.dispose();
-    },
+    dispose,
   };
 }
 

@@ -17,6 +17,8 @@ export interface RpcHandlers {
   onError?(err: Error): void;
   /** something was read (any message): proof of life */
   onActivity?(): void;
+  /** the input ended: the peer closed its end, or died */
+  onClose?(): void;
 }
 
 export interface RpcCall<R> {
@@ -47,9 +49,17 @@ export class RpcChannel {
     private readonly output: NodeJS.WritableStream,
     private readonly h: RpcHandlers = {},
   ) {
-    input.on('data', (d: Buffer) => this.onData(d));
+    this.onChunk = (d: Buffer) => this.onData(d);
+    this.onEnd = () => this.h.onClose?.();
+    input.on('data', this.onChunk);
+    input.once('end', this.onEnd);
     output.on('error', () => undefined); // EPIPE when the peer is gone: its exit reports that
+    this.input = input;
   }
+
+  private readonly input: NodeJS.ReadableStream;
+  private readonly onChunk: (d: Buffer) => void;
+  private readonly onEnd: () => void;
 
   request<R>(method: string, params: unknown): RpcCall<R> {
     const id = this.nextId++;
@@ -76,6 +86,8 @@ export class RpcChannel {
   /** Rejects what is pending (with a connection error) and sends nothing more. */
   dispose(message = 'the connection was closed'): void {
     if (this.dead) return;
+    this.input.removeListener('data', this.onChunk);
+    this.input.removeListener('end', this.onEnd);
     this.dead = new ResponseError(ErrorCodes.PendingResponseRejected, message);
     const all = [...this.pending.values()];
     this.pending.clear();
@@ -158,7 +170,7 @@ export class RpcChannel {
     if (!this.h.onRequest) return fail(new ResponseError(ErrorCodes.MethodNotFound, `unhandled method ${method}`));
     try {
       const r = this.h.onRequest(method, params, id);
-      if (r instanceof Promise) r.then((v) => reply(`"result":${JSON.stringify(v ?? null)}`), fail);
+      if (r && typeof (r as PromiseLike<unknown>).then === 'function') (r as PromiseLike<unknown>).then((v) => reply(`"result":${JSON.stringify(v ?? null)}`), fail);
       else reply(`"result":${JSON.stringify(r ?? null)}`);
     } catch (err) {
       fail(err);
