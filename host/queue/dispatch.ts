@@ -18,16 +18,15 @@ import type { JournalRecord } from './journal';
 import { classifyOutcome } from './outcome';
 import { PriorityQueue } from './priorityQueue';
 import { RetryTimer } from './retryTimer';
-import type { RunOutcome, RunRequest, SchedulerDeps } from './schedulerTypes';
-import { TaskAbort } from './taskAbort';
+import type { DispatchContext } from './priorityQueue';
+import type { RunOutcome, SchedulerDeps } from './schedulerTypes';
 import type { TaskStore } from './taskStore';
 import { TaskWaiters } from './waiters';
+import { Attempt } from './attempt';
 
-export interface Running {
-  abort: TaskAbort;
-  agent: AgentConfig;
-  done: Promise<void> | undefined;
-}
+export type Running = Attempt;
+
+const spawnError = (err: unknown): RunOutcome => ({ exitCode: null, signal: null, reason: 'spawn_error', detail: String(err), findings: [] });
 
 export abstract class Dispatcher {
   readonly store: TaskStore;
@@ -42,6 +41,19 @@ export abstract class Dispatcher {
   protected readonly random: () => number;
   /** finish times (ms) of the last minute, for status rates; negative: the task failed */
   protected readonly recentFinishes: number[] = [];
+  /** the configuration of the current pump, for its dispatch context (made once, not per pump) */
+  private pumpCfg: ResolvedConfig | undefined;
+  private readonly ctx: DispatchContext = {
+    now: 0,
+    agentHasCapacity: (id: string) => {
+      const cfg = this.pumpCfg!;
+      const a = cfg.agents[id];
+      if (!a || a.kind === 'none' || !a.enabled || this.deps.gate?.(a)) return false;
+      const limit = cfg.mode === 'development' ? 1 : a.concurrency;
+      return (this.runningByAgent.get(id) ?? 0) < limit;
+    },
+    isKeyRunning: (key: string) => this.store.isKeyRunning(key),
+  };
 
   constructor(protected readonly deps: SchedulerDeps) {
     this.store = deps.store;
@@ -85,81 +97,67 @@ export abstract class Dispatcher {
     const cfg = this.deps.config();
     if (!cfg.enabled) return;
     const max = cfg.mode === 'development' ? 1 : cfg.maxConcurrentAgents;
-    const ctx = {
-      now: this.now(),
-      agentHasCapacity: (id: string) => {
-        const a = cfg.agents[id];
-        if (!a || a.kind === 'none' || !a.enabled || this.deps.gate?.(a)) return false;
-        const limit = cfg.mode === 'development' ? 1 : a.concurrency;
-        return (this.runningByAgent.get(id) ?? 0) < limit;
-      },
-      isKeyRunning: (key: string) => this.store.isKeyRunning(key),
-    };
+    this.pumpCfg = cfg;
+    this.ctx.now = this.now();
     while (this.running.size < max) {
-      const e = this.queue.pop(ctx);
+      const e = this.queue.pop(this.ctx);
       if (!e) break;
       this.start(e.id, cfg.agents[e.agent]!, cfg);
     }
+    this.pumpCfg = undefined;
   }
 
   private start(id: string, agent: AgentConfig, cfg: ResolvedConfig): void {
-    const nowMs = this.now();
-    const now = new Date(nowMs);
+    const now = new Date(this.now());
     const t = this.store.get(id)!;
-    const attempt = t.attempts + 1;
-    const rec: AttemptRecord = { attempt, startedAt: now.toISOString() };
+    const n = t.attempts + 1;
+    const rec: AttemptRecord = { attempt: n, startedAt: now.toISOString() };
     const log = t.attemptLog ?? [];
-    this.store.transition(id, 'running', {
-      attempts: attempt,
-      startedAt: rec.startedAt,
-      finishedAt: undefined,
-      reason: undefined,
-      detail: undefined,
-      exitCode: undefined,
-      signal: undefined,
-      attemptLog: log.length < 20 ? [...log, rec] : [...log.slice(-19), rec],
-    }, now);
-    const abort = new TaskAbort();
+    // fields set in place, the state change (indexes, counts) by the store
+    t.attempts = n;
+    t.startedAt = rec.startedAt;
+    t.finishedAt = t.reason = t.detail = t.signal = t.exitCode = undefined;
+    t.attemptLog = log.length < 20 ? [...log, rec] : [...log.slice(-19), rec];
+    this.store.transition(id, 'running', NO_PATCH, now);
     this.runningByAgent.set(agent.id, (this.runningByAgent.get(agent.id) ?? 0) + 1);
-    const req: RunRequest = {
-      task: t,
-      agent,
-      attempt,
-      timeoutMs: t.timeoutMs ?? agent.timeoutMs ?? cfg.taskTimeoutMs,
-      get signal() {
-        return abort.signal;
-      },
-      onAbort: (fn) => abort.onAbort(fn),
-    };
-    const running: Running = { abort, agent, done: undefined };
-    this.running.set(id, running);
-    const onStart = (pid: number, startTime?: string): void => {
-      if (this.running.get(id) !== running) return; // reported after the attempt ended
-      rec.pid = pid;
-      if (startTime) rec.pidStartTime = startTime;
-      this.store.patch(id, { pid }, new Date(this.now()));
-      // serialized now, with the pid: what reapLeftovers needs if the host dies from here on
-      this.record([put(t)]);
-      this.deps.events.taskChanged(t);
-    };
+    const a = new Attempt(t, agent, n, t.timeoutMs ?? agent.timeoutMs ?? cfg.taskTimeoutMs, rec);
+    this.running.set(id, a);
+    const onStart = (pid: number, startTime?: string): void => this.started(a, pid, startTime);
     let outcome: Promise<RunOutcome>;
     if (agent.effects === 'write') {
       // a write agent's start must be durable before it acts, so a crash parks it as interrupted
-      outcome = this.append([put(t)]).then(() => this.deps.runner.run(req, onStart));
+      outcome = this.append([put(t)]).then(() => this.deps.runner.run(a, onStart));
     } else {
       try {
-        outcome = this.deps.runner.run(req, onStart);
+        outcome = this.deps.runner.run(a, onStart);
       } catch (err) {
         outcome = Promise.reject(err);
       }
     }
-    running.done = outcome
-      .catch((err: unknown): RunOutcome => ({ exitCode: null, signal: null, reason: 'spawn_error', detail: String(err), findings: [] }))
-      .then((o) => this.finish(id, agent, rec, o, abort.reason));
+    a.done = outcome.then(
+      (o) => this.finish(a, o),
+      (err: unknown) => this.finish(a, spawnError(err)),
+    );
     this.deps.events.taskChanged(t);
   }
 
-  private finish(id: string, agent: AgentConfig, rec: AttemptRecord, o: RunOutcome, abortReason: string | undefined): void {
+  /** the runner's onStart: the attempt's process is known */
+  private started(a: Attempt, pid: number, startTime: string | undefined): void {
+    const t = a.task;
+    if (this.running.get(t.id) !== a) return; // reported after the attempt ended
+    a.rec.pid = pid;
+    if (startTime) a.rec.pidStartTime = startTime;
+    t.pid = pid;
+    t.updatedAt = new Date(this.now()).toISOString();
+    // serialized now, with the pid: what reapLeftovers needs if the host dies from here on
+    this.record([put(t)]);
+    this.deps.events.taskChanged(t);
+  }
+
+  private finish(a: Attempt, o: RunOutcome): void {
+    const { agent, rec } = a;
+    const id = a.task.id;
+    const abortReason = a.abort.reason;
     this.running.delete(id);
     this.runningByAgent.set(agent.id, Math.max(0, (this.runningByAgent.get(agent.id) ?? 1) - 1));
     const nowMs = this.now();
@@ -246,3 +244,5 @@ export abstract class Dispatcher {
 export function put(task: TaskInfo): JournalRecord {
   return { v: 1, op: 'put', task };
 }
+
+const NO_PATCH: Partial<TaskInfo> = Object.freeze({});
