@@ -87,8 +87,8 @@ export abstract class Dispatcher {
     return this.draining;
   }
 
-  protected enqueue(t: TaskInfo): void {
-    this.queue.add({ id: t.id, agent: t.agent, priority: t.priority, key: t.key, enqueuedAt: Date.parse(t.updatedAt) });
+  protected enqueue(t: TaskInfo, atMs = Date.parse(t.updatedAt)): void {
+    this.queue.add({ id: t.id, agent: t.agent, priority: t.priority, key: t.key, enqueuedAt: atMs });
   }
 
   /** Starts as many queued tasks as the limits allow. */

@@ -10,6 +10,7 @@ import type { JournalRecord } from './journal';
 import { defaultKey } from './priorityQueue';
 import { SubmitError } from './schedulerTypes';
 import { newTaskId } from './taskId';
+import type { NewTask } from './taskStore';
 
 export type { GateResult, RunOutcome, RunRequest, Runner, SchedulerDeps, SchedulerEvents } from './schedulerTypes';
 export { SubmitError } from './schedulerTypes';
@@ -85,7 +86,7 @@ export class Scheduler extends Dispatcher {
     const gate = this.deps.gate?.(agent);
     if (gate?.refuse) throw new SubmitError(`agent "${item.agent}": ${gate.reason}`);
     if (!item.task) throw new SubmitError('a task name is required');
-    const files = [...new Set(item.files ?? [])];
+    const files = !item.files ? [] : item.files.length < 2 ? item.files.slice() : [...new Set(item.files)];
     const key = item.key ?? defaultKey(item.agent, item.task, files);
     const existing = this.store.queuedWithKey(key);
     if (existing) {
@@ -105,23 +106,21 @@ export class Scheduler extends Dispatcher {
       } else this.store.patch(existing.id, patch, now);
       return { task: existing, coalesced: true };
     }
-    const task = this.store.create(
-      {
-        id: newTaskId(now.getTime()),
-        agent: item.agent,
-        task: item.task,
-        key,
-        files,
-        priority: item.priority ?? agent.priority,
-        // development mode shows a failure at once instead of retrying it
-        maxAttempts: cfg.mode === 'development' ? 1 : 1 + agent.retryAttempts,
-        ...(item.params ? { params: item.params } : {}),
-        ...(item.timeoutMs !== undefined ? { timeoutMs: item.timeoutMs } : {}),
-        ...(source ? { source } : {}),
-      },
-      now,
-    );
-    this.enqueue(task);
+    const nt: NewTask = {
+      id: newTaskId(now.getTime()),
+      agent: item.agent,
+      task: item.task,
+      key,
+      files,
+      priority: item.priority ?? agent.priority,
+      // development mode shows a failure at once instead of retrying it
+      maxAttempts: cfg.mode === 'development' ? 1 : 1 + agent.retryAttempts,
+    };
+    if (item.params) nt.params = item.params;
+    if (item.timeoutMs !== undefined) nt.timeoutMs = item.timeoutMs;
+    if (source) nt.source = source;
+    const task = this.store.create(nt, now);
+    this.enqueue(task, now.getTime());
     return { task, coalesced: false };
   }
 

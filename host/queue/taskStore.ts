@@ -87,11 +87,11 @@ export class TaskStore {
       maxAttempts: n.maxAttempts,
       createdAt: iso,
       updatedAt: iso,
-      ...(n.params ? { params: n.params } : {}),
-      ...(n.timeoutMs !== undefined ? { timeoutMs: n.timeoutMs } : {}),
-      ...(n.source ? { source: n.source } : {}),
-      attemptLog: [],
     };
+    if (n.params) t.params = n.params;
+    if (n.timeoutMs !== undefined) t.timeoutMs = n.timeoutMs;
+    if (n.source) t.source = n.source;
+    t.attemptLog = [];
     this.tasks.set(t.id, t);
     this.counts.queued++;
     this.index(t);
