@@ -215,10 +215,14 @@ export class HostCore {
 
   /** A killed host's agents: the watchdog normally got them; this catches what it could not. */
   private async reapLeftovers(tasks: TaskInfo[]): Promise<void> {
+    // the journal names the process of every running attempt (scheduler: journaled at onStart);
+    // a persistent agent's tasks share one process: its group is killed once
+    const seen = new Set<number>();
     for (const t of tasks) {
       if (t.state !== 'running') continue;
       const a = t.attemptLog?.at(-1);
-      if (!a?.pid || !a.pidStartTime) continue;
+      if (!a?.pid || !a.pidStartTime || seen.has(a.pid)) continue;
+      seen.add(a.pid);
       if (await isSameProcess(a.pid, a.pidStartTime)) {
         this.logger.warn('killing a leftover agent process group from before the restart', { taskId: t.id, pid: a.pid });
         killGroup(a.pid, 'SIGKILL');
