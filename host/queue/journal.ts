@@ -21,12 +21,12 @@
 //   compaction never interleaves with a write and no append is lost across the rename.
 // - Replay recovers from a torn last line (truncated away) and from corruption (the original is
 //   kept aside, the valid records are salvaged, the caller is told) — never an empty queue by surprise.
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TaskInfo } from '../../src/shared/model';
 import { nullLogger, type Logger } from '../logger';
 import { ensureGitignore, keepAside, syncDir, tmpPath, writeAtomic } from './journalFiles';
+import { addToBatch, newBatch, openForAppend, snapshot, SYNC_ON_WRITE, urge, type Batch } from './journalBatch';
 import { isJournalRecord, parseJournal, serializeRecord, type JournalRecord } from './journalFormat';
 
 export type { JournalRecord } from './journalFormat';
@@ -46,22 +46,6 @@ export interface JournalOptions {
   compactMinBytes?: number;
   /** how long a group of only lazy appends may wait for company; default 10 ms */
   lazyDelayMs?: number;
-}
-
-interface Batch {
-  /** snapshots, serialized when the group is written */
-  records: JournalRecord[];
-  /** task id → index in records of its put, for the puts that a later put of the task replaces */
-  puts: Map<string, number>;
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-  /** resolved when the group may be written (its turn is over, or its lazy delay) */
-  ready: Promise<void>;
-  go: () => void;
-  /** the lazy delay's timer; undefined once the group was made urgent */
-  timer: NodeJS.Timeout | undefined;
-  urgent: boolean;
 }
 
 const MAX_REPORTED_BAD_LINES = 1000;
@@ -251,16 +235,7 @@ export class Journal {
       }
     }
     if (urgent) urge(batch);
-    for (const r of records) {
-      if (r.op === 'put') {
-        const at = batch.puts.get(r.task.id);
-        if (at !== undefined) batch.records[at] = r;
-        else batch.puts.set(r.task.id, batch.records.push(r) - 1);
-      } else {
-        batch.puts.delete(r.id); // a put after the del (none should come) must land after it
-        batch.records.push(r);
-      }
-    }
+    addToBatch(batch, records);
     this.stats.appends += records.length;
     return batch.promise;
   }
@@ -344,41 +319,6 @@ export class Journal {
   }
 }
 
-function newBatch(): Batch {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  let go!: () => void;
-  const ready = new Promise<void>((res) => (go = res));
-  return { records: [], puts: new Map(), promise, resolve, reject, ready, go, timer: undefined, urgent: false };
-}
-
-/** the group is written after this turn of the event loop (or after the write ahead of it) */
-function urge(b: Batch): void {
-  if (b.urgent) return;
-  b.urgent = true;
-  if (b.timer) clearTimeout(b.timer);
-  b.timer = undefined;
-  setImmediate(b.go);
-}
-
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
-}
-
-/** where the platform has O_DSYNC (not Windows), a durable handle syncs every write itself */
-const SYNC_ON_WRITE = constants.O_DSYNC !== undefined;
-
-/** append-only; durable: O_DSYNC, so every write is on stable storage when it returns */
-function openForAppend(file: string, durable: boolean): Promise<FileHandle> {
-  const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = constants;
-  return durable && SYNC_ON_WRITE ? open(file, O_WRONLY | O_APPEND | O_CREAT | O_DSYNC, 0o666) : open(file, 'a');
-}
-
-/** what the record holds: the task as it is now (its attempt records are updated in place later) */
-function snapshot(t: TaskInfo): TaskInfo {
-  return t.attemptLog ? { ...t, attemptLog: t.attemptLog.map((a) => ({ ...a })) } : { ...t };
 }
