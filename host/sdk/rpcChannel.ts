@@ -37,7 +37,11 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 export class RpcChannel {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private carry: Buffer | undefined;
+  /** bytes of an incomplete message, kept as read (a large message is joined once, not per chunk) */
+  private parts: Buffer[] = [];
+  private have = 0;
+  /** bytes the incomplete message needs in all, once its header is read (0: not yet) */
+  private need = 0;
   private out = '';
   private flushQueued = false;
   private dead: ResponseError<unknown> | undefined;
@@ -112,8 +116,12 @@ export class RpcChannel {
   private onData(chunk: Buffer): void {
     if (this.dead || this.unreadable) return;
     this.h.onActivity?.();
-    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    this.carry = undefined;
+    this.parts.push(chunk);
+    this.have += chunk.length;
+    if (this.need > this.have) return; // the body of a large message is still coming
+    const buf = this.parts.length === 1 ? chunk : Buffer.concat(this.parts, this.have);
+    this.parts = [];
+    this.have = this.need = 0;
     let off = 0;
     while (off < buf.length) {
       const headerEnd = buf.indexOf(HEADER_END, off);
@@ -124,7 +132,10 @@ export class RpcChannel {
       const len = contentLength(buf.toString('latin1', off, headerEnd));
       if (typeof len === 'string') return this.broken(len);
       const start = headerEnd + 4;
-      if (buf.length - start < len) break;
+      if (buf.length - start < len) {
+        this.need = start + len - off;
+        break;
+      }
       const text = buf.toString('utf8', start, start + len);
       off = start + len;
       let msg: unknown;
@@ -135,11 +146,16 @@ export class RpcChannel {
       }
       this.dispatch(msg);
     }
-    if (off < buf.length) this.carry = buf.subarray(off);
+    if (off < buf.length) {
+      const rest = buf.subarray(off);
+      this.parts.push(rest);
+      this.have = rest.length;
+    }
   }
 
   private broken(why: string): void {
-    this.carry = undefined;
+    this.parts = [];
+    this.have = this.need = 0;
     this.unreadable = true;
     this.h.onError?.(new Error(why));
   }

@@ -78,6 +78,15 @@ describe('RpcChannel', () => {
     assert.equal(await call.promise, 'héllo wörld');
   });
 
+  it('a large message in many chunks is joined once and arrives whole', async () => {
+    const { ch, fromPeer } = pair();
+    const call = ch.request<string[]>('m', null);
+    const big = Array.from({ length: 20_000 }, (_, i) => `finding ${i} ✓`);
+    const bytes = Buffer.from(frame({ jsonrpc: '2.0', id: call.id, result: big }) + frame({ jsonrpc: '2.0', method: 'after', params: 1 }));
+    for (let i = 0; i < bytes.length; i += 4096) fromPeer.write(bytes.subarray(i, i + 4096));
+    assert.deepEqual(await call.promise, big);
+  });
+
   it('a broken frame (an agent printing to stdout) is reported once and nothing after it is read', async () => {
     const errors: string[] = [];
     const { ch, fromPeer } = pair({ onError: (e) => errors.push(e.message) });
