@@ -40,7 +40,11 @@ export class HostServer {
     private readonly onShutdown: (p: P.ShutdownRequest.Params) => void,
   ) {
     core.on({
-      taskChanged: (t) => this.dirty(() => this.changed.set(t.id, t)),
+      taskChanged: (t) => {
+        // the hottest event (several per task): no closure for it
+        this.changed.set(t.id, t);
+        this.dirty(noop);
+      },
       tasksRemoved: (ids) => this.dirty(() => ids.forEach((id) => (this.changed.delete(id), this.removed.add(id)))),
       findings: (agent, taskId, files) => this.dirty(() => this.findings.push({ agent, taskId, files })),
       statusChanged: () => this.dirty(() => undefined),
@@ -224,6 +228,8 @@ export class HostServer {
   }
 }
 
+const noop = (): void => undefined;
+
 function found<T>(x: T | undefined, id: string): T {
   if (x === undefined) throw new ResponseError(P.ErrorCodes.NotFound, `no task ${id}`);
   return x;
@@ -231,7 +237,7 @@ function found<T>(x: T | undefined, id: string): T {
 
 /** Lists carry no findings (they can be large); tasks/get and tasks/wait do. */
 function slim(t: TaskInfo): TaskInfo {
-  if (!t.findings) return t;
+  if (!t.findings || t.findings.length === 0) return t; // nothing to leave out: no copy
   const { findings: _f, ...rest } = t;
   return rest;
 }

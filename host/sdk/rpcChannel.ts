@@ -42,7 +42,8 @@ export class RpcChannel {
   private have = 0;
   /** bytes the incomplete message needs in all, once its header is read (0: not yet) */
   private need = 0;
-  private out = '';
+  /** frames sent this turn, written together (joined once: no string copied per frame) */
+  private out: string[] = [];
   private flushQueued = false;
   private dead: ResponseError<unknown> | undefined;
   /** the framing broke: nothing after it can be trusted */
@@ -69,13 +70,13 @@ export class RpcChannel {
     const id = this.nextId++;
     if (this.dead) return { id, promise: Promise.reject(this.dead) };
     const promise = new Promise<R>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
-    this.send(`{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)},"params":${JSON.stringify(params ?? null)}}`);
+    this.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? null }));
     return { id, promise };
   }
 
   notify(method: string, params: unknown): void {
     if (this.dead) return;
-    this.send(`{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${JSON.stringify(params ?? null)}}`);
+    this.send(JSON.stringify({ jsonrpc: '2.0', method, params: params ?? null }));
   }
 
   /** `$/cancelRequest` for a request of ours; its answer (result or error) still settles it */
@@ -98,8 +99,9 @@ export class RpcChannel {
     for (const p of all) p.reject(this.dead);
   }
 
+  /** body: one flat JSON string (Buffer.byteLength of a concatenated one would flatten a copy) */
   private send(body: string): void {
-    this.out += `Content-Length: ${Buffer.byteLength(body, 'utf8')}\r\n\r\n${body}`;
+    this.out.push(`Content-Length: ${Buffer.byteLength(body, 'utf8')}\r\n\r\n`, body);
     if (this.flushQueued) return;
     this.flushQueued = true;
     // after the current operation (before any I/O callback, so before an exit that follows it)
@@ -108,9 +110,9 @@ export class RpcChannel {
 
   private flush(): void {
     this.flushQueued = false;
-    const text = this.out;
-    this.out = '';
-    if (text && !this.dead) this.output.write(text);
+    const frames = this.out;
+    this.out = [];
+    if (frames.length && !this.dead) this.output.write(frames.length === 2 ? frames[0]! + frames[1]! : frames.join(''));
   }
 
   private onData(chunk: Buffer): void {
@@ -177,17 +179,17 @@ export class RpcChannel {
   }
 
   private answer(id: number | string, method: string, params: unknown): void {
-    const reply = (body: string): void => this.send(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},${body}}`);
+    const ok = (v: unknown): void => this.send(JSON.stringify({ jsonrpc: '2.0', id, result: v ?? null }));
     const fail = (err: unknown): void => {
       const code = err instanceof ResponseError ? err.code : ErrorCodes.InternalError;
       const message = err instanceof Error ? err.message : String(err);
-      reply(`"error":${JSON.stringify({ code, message })}`);
+      this.send(JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } }));
     };
     if (!this.h.onRequest) return fail(new ResponseError(ErrorCodes.MethodNotFound, `unhandled method ${method}`));
     try {
       const r = this.h.onRequest(method, params, id);
-      if (r && typeof (r as PromiseLike<unknown>).then === 'function') (r as PromiseLike<unknown>).then((v) => reply(`"result":${JSON.stringify(v ?? null)}`), fail);
-      else reply(`"result":${JSON.stringify(r ?? null)}`);
+      if (r && typeof (r as PromiseLike<unknown>).then === 'function') (r as PromiseLike<unknown>).then(ok, fail);
+      else ok(r);
     } catch (err) {
       fail(err);
     }
