@@ -149,8 +149,10 @@ export abstract class Dispatcher {
     if (startTime) a.rec.pidStartTime = startTime;
     t.pid = pid;
     t.updatedAt = new Date(this.now()).toISOString();
-    // serialized now, with the pid: what reapLeftovers needs if the host dies from here on
-    this.record([put(t)]);
+    // a snapshot now, with the pid: what reapLeftovers needs if the host dies from here on (a
+    // read task's record may wait the journal's lazy delay for company; a write task's does not)
+    if (a.agent.effects === 'write') this.append([put(t)]).catch(() => undefined);
+    else this.record([put(t)]);
     this.deps.events.taskChanged(t);
   }
 
