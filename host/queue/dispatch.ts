@@ -9,8 +9,9 @@
 // reports the process (onStart), not before: for a `read` agent that is the attempt's one
 // "running" record (a crash before it leaves the task queued: it runs again, as a running read
 // task would); a `write` agent's start is also journaled, durably, BEFORE it is spawned, so a
-// crash parks it as interrupted. Records of one turn of the event loop share one group commit and
-// a task's puts in one group collapse to one line (journal.ts).
+// crash parks it as interrupted. Records of one turn of the event loop share one group commit, a
+// task's puts in one group collapse to one line, and the records nobody awaits (a read task's
+// start, every finish) are lazy: they may wait a few ms for company (journal.ts).
 import type { AgentConfig, ResolvedConfig } from '../../src/shared/configSchema';
 import type { AttemptRecord, TaskInfo } from '../../src/shared/model';
 import { isFinal } from '../../src/shared/model';
