@@ -61,16 +61,13 @@ export interface PersistentTaskOptions {
 
 type Answer = { ok: true; value: RunTaskResult | null } | { ok: false; error: unknown };
 
-export async function runTaskOnProcess(o: PersistentTaskOptions): Promise<RunOutcome> {
+/** A promise chain rather than async functions: on the path of every task, each layer counts. */
+export function runTaskOnProcess(o: PersistentTaskOptions): Promise<RunOutcome> {
   const { proc, req } = o;
   const id = req.task.id;
   let stopped: 'timeout' | 'cancelled' | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   const call = proc.request<RunTaskResult | null>(AgentMethods.runTask, o.payload);
-  const answer: Promise<Answer> = call.promise.then(
-    (value) => ({ ok: true, value }),
-    (error: unknown) => ({ ok: false, error }),
-  );
   const stop = (why: 'timeout' | 'cancelled'): void => {
     if (stopped) return;
     stopped = why;
@@ -82,22 +79,35 @@ export async function runTaskOnProcess(o: PersistentTaskOptions): Promise<RunOut
   const clearDeadline = deadlines.add(req.timeoutMs, () => stop('timeout'));
   const offAbort = onAbort(req, () => stop('cancelled'));
 
-  const r = await answer;
-  clearTimeout(graceTimer);
-  clearDeadline();
-  offAbort();
-  const outcome = await classify(r, stopped, o);
-  // A clean, silent run writes no log (as a silent one-shot agent: outputCapture.ts); the file per
-  // task was the largest per-task cost of a persistent agent (npm run bench, persistent_vs_bullmq).
-  // After an earlier attempt it is written anyway, so that attempt's log is replaced.
-  if (!o.trace.quiet || outcome.reason || (req.task.attemptLog?.length ?? 0) > 1) {
-    o.trace.add(`-- ${outcome.reason ? `${outcome.reason}: ${outcome.detail ?? ''}` : `done: exit code ${outcome.exitCode}, ${outcome.findings.length} finding(s)`}`);
-    await writeFile(join(o.taskLogsDir, `${id}.log`), o.trace.text()).catch(() => undefined);
-  }
-  return outcome;
+  const settled = (r: Answer): RunOutcome | Promise<RunOutcome> => {
+    clearTimeout(graceTimer);
+    clearDeadline();
+    offAbort();
+    const outcome = classify(r, stopped, o);
+    return outcome instanceof Promise ? outcome.then((x) => logged(x, o)) : logged(outcome, o);
+  };
+  return call.promise.then(
+    (value) => settled({ ok: true, value }),
+    (error: unknown) => settled({ ok: false, error }),
+  );
 }
 
-async function classify(r: Answer, stopped: 'timeout' | 'cancelled' | undefined, o: PersistentTaskOptions): Promise<RunOutcome> {
+/**
+ * A clean, silent run writes no log (as a silent one-shot agent: outputCapture.ts); the file per
+ * task was the largest per-task cost of a persistent agent (npm run bench, persistent_vs_bullmq).
+ * After an earlier attempt it is written anyway, so that attempt's log is replaced.
+ */
+function logged(outcome: RunOutcome, o: PersistentTaskOptions): RunOutcome | Promise<RunOutcome> {
+  if (o.trace.quiet && !outcome.reason && (o.req.task.attemptLog?.length ?? 0) <= 1) return outcome;
+  o.trace.add(`-- ${outcome.reason ? `${outcome.reason}: ${outcome.detail ?? ''}` : `done: exit code ${outcome.exitCode}, ${outcome.findings.length} finding(s)`}`);
+  return writeFile(join(o.taskLogsDir, `${o.req.task.id}.log`), o.trace.text()).then(
+    () => outcome,
+    () => outcome,
+  );
+}
+
+/** the outcome of an answer; a promise only when findings need their content hashes */
+function classify(r: Answer, stopped: 'timeout' | 'cancelled' | undefined, o: PersistentTaskOptions): RunOutcome | Promise<RunOutcome> {
   const pid = o.proc.pid;
   const base: RunOutcome = { exitCode: null, signal: null, findings: [], ...(pid !== undefined ? { pid } : {}) };
   const killed = !r.ok && isExitInfo(r.error) && r.error.why === 'hung' ? '; it did not stop, so the agent was restarted' : '';
@@ -119,8 +129,7 @@ async function classify(r: Answer, stopped: 'timeout' | 'cancelled' | undefined,
   if (code !== 0 && code !== 1 && code !== 2) return { ...base, reason: 'agent_error', detail: `agent/runTask answered exitCode ${JSON.stringify(code)} (expected 0, 1 or 2)` };
   if (code === 2) return { ...base, exitCode: 2, detail: 'exit code 2: configuration or usage error (the agent said so)' };
   // fingerprints and the baseline (`baseline: true`) are applied after this, by TaskRunner
-  await addContentHashes(parsed.findings, o.workspace);
-  return { ...base, exitCode: code, findings: parsed.findings };
+  return addContentHashes(parsed.findings, o.workspace).then(() => ({ ...base, exitCode: code, findings: parsed.findings }));
 }
 
 function failed(err: unknown, base: RunOutcome): RunOutcome {

@@ -81,10 +81,52 @@ export interface AgentHandle {
 
 const DEFAULT_HEARTBEAT_MS = 10_000;
 
-/** the AbortController of a running task, and its CancellationToken if the task asked for one */
-interface Running {
-  ac: AbortController;
-  cts?: CancellationTokenSource;
+/**
+ * A running task's context. Its AbortSignal and CancellationToken are made when the handler
+ * first reads them (an AbortController costs an EventTarget; most tasks never look); progress and
+ * log are own functions, so a handler may destructure them.
+ */
+class TaskRun implements TaskContext {
+  cancelled = false;
+  private ac: AbortController | undefined;
+  private cts: CancellationTokenSource | undefined;
+
+  constructor(
+    private readonly ch: RpcChannel,
+    private readonly taskId: string,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.ac) {
+      this.ac = new AbortController();
+      if (this.cancelled) this.ac.abort(new Error('cancelled by the host'));
+    }
+    return this.ac.signal;
+  }
+
+  get token(): CancellationToken {
+    if (!this.cts) {
+      this.cts = new CancellationTokenSource();
+      if (this.cancelled) this.cts.cancel();
+    }
+    return this.cts.token;
+  }
+
+  readonly progress = (message: string, fraction?: number): void =>
+    this.ch.notify(AgentMethods.progress, { taskId: this.taskId, message, ...(fraction !== undefined ? { fraction } : {}) });
+
+  readonly log = (...args: unknown[]): void => void process.stderr.write(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') + '\n');
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.ac?.abort(new Error('cancelled by the host'));
+    this.cts?.cancel();
+  }
+
+  dispose(): void {
+    this.cts?.dispose();
+  }
 }
 
 export function runAgent(def: AgentDefinition, io: AgentIO = {}): AgentHandle {
@@ -95,7 +137,7 @@ export function runAgent(def: AgentDefinition, io: AgentIO = {}): AgentHandle {
   // stdout carries the protocol: one stray console.log would corrupt a frame
   if (output === process.stdout) redirectConsoleToStderr();
   const heartbeatMs = def.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const running = new Map<number | string, Running>();
+  const running = new Map<number | string, TaskRun>();
   const requests = new Map<string, (params: unknown, id: number | string) => unknown>();
   const notifications = new Map<string, (params: unknown) => void>();
   let beat: NodeJS.Timeout | undefined;
@@ -112,11 +154,7 @@ export function runAgent(def: AgentDefinition, io: AgentIO = {}): AgentHandle {
     onNotification: (method, params) => {
       if (method === '$/cancelRequest') {
         const id = (params as { id?: number | string } | undefined)?.id;
-        const r = id === undefined ? undefined : running.get(id);
-        if (r) {
-          r.ac.abort(new Error('cancelled by the host'));
-          r.cts?.cancel();
-        }
+        if (id !== undefined) running.get(id)?.cancel();
         return;
       }
       notifications.get(method)?.(params);
@@ -154,34 +192,21 @@ export function runAgent(def: AgentDefinition, io: AgentIO = {}): AgentHandle {
 
   requests.set(AgentMethods.runTask, async (params, id): Promise<RunTaskResult> => {
     const task = params as TaskPayload;
-    const r: Running = { ac: new AbortController() };
-    running.set(id, r);
-    const cancelled = (): boolean => r.ac.signal.aborted;
-    const ctx: TaskContext = {
-      signal: r.ac.signal,
-      get token(): CancellationToken {
-        if (!r.cts) {
-          r.cts = new CancellationTokenSource();
-          if (cancelled()) r.cts.cancel();
-        }
-        return r.cts.token;
-      },
-      progress: (message, fraction) => ch.notify(AgentMethods.progress, { taskId: task.id, message, ...(fraction !== undefined ? { fraction } : {}) }),
-      log: (...args) => process.stderr.write(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') + '\n'),
-    };
+    const ctx = new TaskRun(ch, task.id);
+    running.set(id, ctx);
     try {
       const result = await def.runTask(task, ctx);
       // a handler that finished anyway after the cancel still counts as cancelled: the host
       // has already given up on the result
-      if (cancelled()) throw new ResponseError(REQUEST_CANCELLED, 'cancelled');
+      if (ctx.cancelled) throw new ResponseError(REQUEST_CANCELLED, 'cancelled');
       return result ?? {};
     } catch (err) {
-      if (cancelled()) throw new ResponseError(REQUEST_CANCELLED, 'cancelled');
+      if (ctx.cancelled) throw new ResponseError(REQUEST_CANCELLED, 'cancelled');
       if (err instanceof ResponseError) throw err;
       throw new ResponseError(-32603, err instanceof Error ? err.message : String(err));
     } finally {
       running.delete(id);
-      r.cts?.dispose();
+      ctx.dispose();
     }
   });
 
