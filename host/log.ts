@@ -113,7 +113,10 @@ export class HostLog {
   }
 
   logger(base: Fields = {}): Logger {
-    const at = (level: Level) => (msg: string, fields?: Fields) => this.write(level, msg, fields ? { ...base, ...fields } : base);
+    // the level is checked before the fields are merged: a debug line per task is dropped at info
+    const at = (level: Level) => (msg: string, fields?: Fields) => {
+      if (LEVEL_RANK[level] >= LEVEL_RANK[this.level]) this.write(level, msg, fields ? { ...base, ...fields } : base);
+    };
     return {
       trace: at('trace'),
       debug: at('debug'),
