@@ -11,7 +11,7 @@ import type { Logger } from '../logger';
 import { RpcChannel } from '../sdk/rpcChannel';
 import { AGENT_PROTOCOL_VERSION, AgentMethods, type InitializeResult, type ProgressParams } from '../sdk/agentProtocol';
 import { terminateGroup } from './oneShot';
-import { groupHasLiveMembers, procStartTimeSync } from './processTree';
+import { groupAlive, groupHasLiveMembers, procStartTimeSync } from './processTree';
 import type { Watchdog } from './watchdog';
 
 export interface AgentProcessOptions {
@@ -28,6 +28,11 @@ export interface AgentProcessOptions {
   watchdog?: Watchdog;
   onStderrLine(pid: number, line: string): void;
   onProgress(p: ProgressParams): void;
+  /**
+   * Called right before the group is signalled to end, so that a CPU throttler lets go of it
+   * first (monitor.release): a group SIGSTOPped again during the grace could not act on SIGTERM.
+   */
+  beforeKill?(pid: number): void;
 }
 
 /** How a process ended. `why` is what the host saw; `code`/`signal` are what the kernel said. */
@@ -159,7 +164,7 @@ export class AgentProcess {
     if (this.state === 'exited' || this.killedFor) return;
     this.killedFor = { why, detail };
     this.state = 'stopping';
-    if (this.pid !== undefined) void terminateGroup(this.pid, this.o.killGraceMs);
+    if (this.pid !== undefined) void this.terminate(this.pid);
   }
 
   /**
@@ -180,8 +185,18 @@ export class AgentProcess {
     const left = Math.max(0, deadline - Date.now());
     const e = await Promise.race([this.exited, delay(left).then(() => undefined)]);
     if (e) return e;
-    await terminateGroup(this.pid, this.o.killGraceMs);
+    await this.terminate(this.pid);
     return this.exited;
+  }
+
+  private terminate(pid: number): Promise<void> {
+    if (!groupAlive(pid)) return Promise.resolve(); // nothing left to signal, nothing to release
+    try {
+      this.o.beforeKill?.(pid);
+    } catch {
+      // the kill must happen whatever the caller's bookkeeping does
+    }
+    return terminateGroup(pid, this.o.killGraceMs);
   }
 
   private watchHeartbeats(ms: number | undefined): void {
@@ -217,8 +232,8 @@ export class AgentProcess {
     clearInterval(this.beatTimer);
     const wasReady = this.state === 'ready' || (this.state === 'stopping' && this.info !== undefined);
     // like KillMode=control-group: whatever the agent started goes with it
-    if (this.killedFor) await terminateGroup(pid, this.o.killGraceMs);
-    else if (await groupHasLiveMembers(pid)) await terminateGroup(pid, this.o.killGraceMs);
+    if (this.killedFor) await this.terminate(pid);
+    else if (await groupHasLiveMembers(pid)) await this.terminate(pid);
     this.o.watchdog?.untrack(pid);
     this.state = 'exited';
     // let the last stderr lines arrive before the exit is reported (they explain it); a process

@@ -34,7 +34,7 @@ export interface SupervisorDeps {
   /** SIGTERM → grace → SIGKILL, and how long a cancelled task may take to answer (default 2 s) */
   killGraceMs?: number;
   /** samples the agent processes and enforces max_memory / max_cpu_percent (monitor.ts) */
-  monitor?: Pick<Monitor, 'watch' | 'unwatch'>;
+  monitor?: Pick<Monitor, 'watch' | 'unwatch' | 'release'>;
   /**
    * Trust and approval: a restart (after a crash or a config change) happens without a task, so
    * it must pass the same check a task would, or a changed command could run unapproved.
@@ -212,6 +212,7 @@ export class Supervisor {
         s.log.stderr(pid, line);
         for (const t of s.inFlight.values()) t.add(`[stderr] ${line}`);
       },
+      beforeKill: (pid) => this.d.monitor?.release(pid),
       onProgress: (p) => s.inFlight.get(p.taskId)?.add(`[progress]${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''} ${p.message ?? ''}`),
     });
     s.proc = proc;
