@@ -19,7 +19,7 @@ import { Supervisor } from './agents/supervisor';
 import { Watchdog } from './agents/watchdog';
 import { createCgroupTier } from './agents/cgroup';
 import { Monitor } from './agents/monitor';
-import { isSameProcess, killGroup } from './agents/processTree';
+import { groupPids, killGroup, procEnv } from './agents/processTree';
 import { Journal } from './queue/journal';
 import { Scheduler, type GateResult } from './queue/scheduler';
 import { TaskStore } from './queue/taskStore';
@@ -217,15 +217,23 @@ export class HostCore {
   private async reapLeftovers(tasks: TaskInfo[]): Promise<void> {
     // the journal names the process of every running attempt (scheduler: journaled at onStart);
     // a persistent agent's tasks share one process: its group is killed once
+    const ws = this.opts.paths.workspace;
     const seen = new Set<number>();
     for (const t of tasks) {
       if (t.state !== 'running') continue;
-      const a = t.attemptLog?.at(-1);
-      if (!a?.pid || !a.pidStartTime || seen.has(a.pid)) continue;
-      seen.add(a.pid);
-      if (await isSameProcess(a.pid, a.pidStartTime)) {
-        this.logger.warn('killing a leftover agent process group from before the restart', { taskId: t.id, pid: a.pid });
-        killGroup(a.pid, 'SIGKILL');
+      const pid = t.attemptLog?.at(-1)?.pid;
+      if (!pid || seen.has(pid)) continue;
+      seen.add(pid);
+      // Ours is a live member of the recorded group that was started for this workspace: every
+      // agent gets AGENTIC_WORKSPACE, and /proc/PID/environ keeps what a process was exec'd with.
+      // A pid handed since to an unrelated process never carries it, so that one is never
+      // signalled; and unlike a check of the leader alone, this finds a group whose leader died.
+      // Nothing of the new host runs yet. Costs a /proc scan per recorded group, at start only.
+      let ours = false;
+      for (const p of await groupPids(pid, { live: true })) if ((ours = (await procEnv(p, 'AGENTIC_WORKSPACE')) === ws)) break;
+      if (ours) {
+        this.logger.warn('killing a leftover agent process group from before the restart', { taskId: t.id, pid });
+        killGroup(pid, 'SIGKILL');
       }
     }
   }

@@ -11,7 +11,7 @@ import type { Logger } from '../logger';
 import { RpcChannel } from '../sdk/rpcChannel';
 import { AGENT_PROTOCOL_VERSION, AgentMethods, type InitializeResult, type ProgressParams } from '../sdk/agentProtocol';
 import { terminateGroup } from './oneShot';
-import { groupAlive, groupHasLiveMembers, procStartTimeSync } from './processTree';
+import { groupAlive, groupHasLiveMembers } from './processTree';
 import type { Watchdog } from './watchdog';
 
 export interface AgentProcessOptions {
@@ -59,7 +59,6 @@ export class AgentProcess {
   pid: number | undefined;
   state: 'starting' | 'ready' | 'stopping' | 'exited' = 'starting';
   info: InitializeResult | undefined;
-  startTime: string | undefined;
   readonly exited: Promise<ExitInfo>;
   private resolveExited!: (e: ExitInfo) => void;
   private child: ChildProcess | undefined;
@@ -92,8 +91,6 @@ export class AgentProcess {
       return this.fail('spawn_error', detail);
     }
     const pid = (this.pid = child.pid);
-    // with the pid, identifies the process across pid reuse (journal records, leftover reaping)
-    this.startTime = procStartTimeSync(pid);
     try {
       if (this.o.nice) setPriority(pid, this.o.nice);
     } catch {

@@ -1,7 +1,5 @@
 // Linux /proc helpers for process groups. Async reads (the host's event loop never waits on a
-// /proc scan), except the single small read per spawn in procStartTimeSync, and no child
-// processes (`ps` would cost a fork per question).
-import { closeSync, openSync, readSync } from 'node:fs';
+// /proc scan) and no child processes (`ps` would cost a fork per question).
 import { readdir, readFile } from 'node:fs/promises';
 
 export interface ProcStat {
@@ -55,25 +53,22 @@ export async function procStartTime(pid: number): Promise<string | undefined> {
   return (await procStat(pid))?.startTime;
 }
 
+
 /**
- * The same, synchronously: for the per-spawn path. /proc/PID/stat is generated in memory, so the
- * read cannot stall, and it costs ~20 µs against ~0.4 ms of CPU for the promise-based read
- * (FileHandle, four thread-pool round trips) — per task, that showed in npm run bench.
+ * The value of `name` in the environment PID was exec'd with (/proc/PID/environ), or undefined
+ * (no such variable, the process is gone, or it is not ours to read).
  */
-export function procStartTimeSync(pid: number): string | undefined {
-  let fd: number | undefined;
+export async function procEnv(pid: number, name: string): Promise<string | undefined> {
+  let text: string;
   try {
-    fd = openSync(`/proc/${pid}/stat`, 'r');
-    // one reused buffer: readFileSync would allocate 64 KiB per call for a file whose size
-    // /proc reports as 0, and at hundreds of spawns a second that garbage showed in the host's RSS
-    return parseStat(statBuf.toString('latin1', 0, readSync(fd, statBuf, 0, statBuf.length, 0)))?.startTime;
+    text = await readFile(`/proc/${pid}/environ`, 'utf8');
   } catch {
     return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
+  const prefix = `${name}=`;
+  for (const kv of text.split('\0')) if (kv.startsWith(prefix)) return kv.slice(prefix.length);
+  return undefined;
 }
-const statBuf = Buffer.alloc(4096); // a stat line is < 1 KiB even with a 64-byte comm
 
 /**
  * True when `pid` still names the process that had `startTime`: a recorded pid whose process has

@@ -55,7 +55,7 @@ export class Supervisor {
   }
 
   /** The Runner entry for persistent agents (TaskRunner.run dispatches here). */
-  async run(req: RunRequest, onStart: (pid: number, startTime?: string) => void): Promise<RunOutcome> {
+  async run(req: RunRequest, onStart: (pid: number) => void): Promise<RunOutcome> {
     const slot = this.slotFor(req.agent);
     // a task waits for its agent through restarts (until a quarantine); a start may take up to
     // start_timeout, so the wait is bounded by that plus the task's own timeout
@@ -68,7 +68,7 @@ export class Supervisor {
     }
     const trace = new TaskTrace(() => `-- task ${req.task.id} (attempt ${req.attempt}) on persistent agent ${slot.id}, pid ${proc.pid}`);
     slot.inFlight.set(req.task.id, trace);
-    onStart(proc.pid!, proc.startTime);
+    onStart(proc.pid!);
     this.changed();
     try {
       const payload = { id: req.task.id, agent: req.task.agent, task: req.task.task, files: req.task.files, ...(req.task.params ? { params: req.task.params } : {}), attempt: req.attempt, workspace: this.d.workspace };

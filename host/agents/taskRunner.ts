@@ -14,7 +14,6 @@ import type { RunOutcome, RunRequest, Runner } from '../queue/scheduler';
 import { classifyExit, parseRetryAfter, tailLines } from './exitStatus';
 import { runOneShot, type OneShotResult } from './oneShot';
 import { argvUses, MAX_ARG_BYTES, readPersona, renderPrompt } from './prompt';
-import { procStartTimeSync } from './processTree';
 import type { Monitor } from './monitor';
 import { TaskLimits } from './taskLimits';
 import { substituteArgv } from './substitute';
@@ -132,7 +131,7 @@ export class TaskRunner implements Runner {
         pid = p;
         watchdog?.track(p);
         limits.spawned(p);
-        onStart(p, procStartTimeSync(p));
+        onStart(p);
       },
     });
     if (pid !== undefined) watchdog?.untrack(pid);

@@ -4,7 +4,7 @@
 // cancelled) and keeps the journal in step. All timing goes through deps.now so the logic can run
 // under fake time; the only timer is the one for the earliest pending retry (retryTimer.ts).
 //
-// What the journal holds of a running attempt: its pid and /proc start time, so a host that died
+// What the journal holds of a running attempt: its pid (= its process group), so a host that died
 // can kill what it left behind (hostCore reapLeftovers). The record is appended when the runner
 // reports the process (onStart), not before: for a `read` agent that is the attempt's one
 // "running" record (a crash before it leaves the task queued: it runs again, as a running read
@@ -123,7 +123,7 @@ export abstract class Dispatcher {
     this.runningByAgent.set(agent.id, (this.runningByAgent.get(agent.id) ?? 0) + 1);
     const a = new Attempt(t, agent, n, t.timeoutMs ?? agent.timeoutMs ?? cfg.taskTimeoutMs, rec);
     this.running.set(id, a);
-    const onStart = (pid: number, startTime?: string): void => this.started(a, pid, startTime);
+    const onStart = (pid: number): void => this.started(a, pid);
     let outcome: Promise<RunOutcome>;
     if (agent.effects === 'write') {
       // a write agent's start must be durable before it acts, so a crash parks it as interrupted
@@ -143,11 +143,10 @@ export abstract class Dispatcher {
   }
 
   /** the runner's onStart: the attempt's process is known */
-  private started(a: Attempt, pid: number, startTime: string | undefined): void {
+  private started(a: Attempt, pid: number): void {
     const t = a.task;
     if (this.running.get(t.id) !== a) return; // reported after the attempt ended
     a.rec.pid = pid;
-    if (startTime) a.rec.pidStartTime = startTime;
     t.pid = pid;
     t.updatedAt = new Date(this.now()).toISOString();
     // a snapshot now, with the pid: what reapLeftovers needs if the host dies from here on (a

@@ -40,11 +40,11 @@ export interface RunOutcome {
 
 export interface Runner {
   /**
-   * Runs one attempt. onStart(pid, /proc start time) must be called once the agent process is
-   * known, before it does any work: the scheduler journals it, so a host that dies meanwhile can
-   * find and kill the process on its next start (hostCore reapLeftovers).
+   * Runs one attempt. onStart(pid) must be called once the agent process is known, before it
+   * does any work: the scheduler journals it, so a host that dies meanwhile can find and kill the
+   * process group on its next start (hostCore reapLeftovers, by AGENTIC_WORKSPACE).
    */
-  run(req: RunRequest, onStart: (pid: number, startTime?: string) => void): Promise<RunOutcome>;
+  run(req: RunRequest, onStart: (pid: number) => void): Promise<RunOutcome>;
 }
 
 export interface SchedulerEvents {

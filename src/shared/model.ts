@@ -50,7 +50,7 @@ export interface AttemptRecord {
   startedAt: string; // ISO
   finishedAt?: string;
   pid?: number;
-  /** /proc start time of pid: a pid is only signalled again when it still matches (pid reuse) */
+  /** the /proc start time of pid, written by earlier builds of the host; no longer read */
   pidStartTime?: string;
   exitCode?: number | null;
   signal?: string | null;

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { groupPids, procStartTime } from '../../host/agents/processTree';
+import { groupPids } from '../../host/agents/processTree';
 import { hostPaths } from '../../host/daemon/paths';
 import type { TaskInfo } from '../../src/shared/model';
 import type * as P from '../../src/shared/protocol';
@@ -136,39 +136,40 @@ background:
     assert.notEqual(ms, -1, `survivors: ${await pidsWithMarker(marker)}`);
   });
 
-  it('a starting host reaps a recorded leftover only when its pid is still the same process', T, async () => {
+  it('a starting host reaps a recorded leftover only when the group is still one of its agents', T, async () => {
     const marker = uniqueMarker('leftover');
     const w = ws();
-    // two unrelated processes, each in its own process group (so a group kill would reach it)
-    const start = (tag: string): number => {
-      const c = spawn(NODE, [join(AGENTS, 'hang.js'), `${marker}-${tag}`], { detached: true, stdio: 'ignore' });
+    // stand-ins, each in its own process group (so a group kill would reach it): an agent of this
+    // workspace left by a dead host (AGENTIC_WORKSPACE, as every agent gets it), one of ANOTHER
+    // workspace, and an unrelated process that now holds a recorded pid (pid reuse)
+    const start = (tag: string, env: NodeJS.ProcessEnv = {}): number => {
+      const c = spawn(NODE, [join(AGENTS, 'hang.js'), `${marker}-${tag}`], { detached: true, stdio: 'ignore', env: { ...process.env, ...env } });
       c.unref();
       strays.push(c.pid!);
       return c.pid!;
     };
     const reused = start('reused');
-    const leftover = start('leftover');
-    await until(async () => (await pidsWithMarker(marker)).length === 2, 10_000, 'the stand-ins');
-    const realStart = (await procStartTime(reused))!;
+    const other = start('other', { AGENTIC_WORKSPACE: `${w}-other` });
+    const leftover = start('leftover', { AGENTIC_WORKSPACE: w });
+    await until(async () => (await pidsWithMarker(marker)).length === 3, 10_000, 'the stand-ins');
     const now = new Date().toISOString();
-    const record = (id: string, pid: number, pidStartTime: string): string =>
+    const record = (id: string, pid: number): string =>
       JSON.stringify({
         v: 1,
         op: 'put',
         task: {
           id, agent: 'gone', task: 't', key: id, state: 'running', priority: 'medium', files: [], attempts: 1, maxAttempts: 1,
-          createdAt: now, updatedAt: now, pid, attemptLog: [{ attempt: 1, startedAt: now, pid, pidStartTime }],
+          createdAt: now, updatedAt: now, pid, attemptLog: [{ attempt: 1, startedAt: now, pid }],
         },
       }) + '\n';
     const journal = hostPaths(w).journal;
     mkdirSync(dirname(journal), { recursive: true });
-    // the first names the pid with another start time: the recorded process died and the pid
-    // now belongs to someone else, who must never be signalled
-    writeFileSync(journal, record('t-reused', reused, String(Number(realStart) + 1)) + record('t-leftover', leftover, (await procStartTime(leftover))!));
+    writeFileSync(journal, record('t-reused', reused) + record('t-other', other) + record('t-leftover', leftover));
     assert.equal((await cli(w, ['start'])).code, 0);
     assert.notEqual(await waitFor(() => !pidAlive(leftover), 5000), -1, 'the real leftover was reaped');
     await sleep(1000);
     assert.equal(pidAlive(reused), true, 'a reused pid was signalled');
+    assert.equal(pidAlive(other), true, "another workspace's agent was signalled");
     assert.equal((await cliJson<{ pid: number }>(w, ['status'])).pid, hostInfo(w).pid);
   });
 });
