@@ -29,12 +29,18 @@ function parseArgs(argv: string[]): { json: boolean; quick: boolean; only?: Set<
   return out;
 }
 
+/** the value as the table shows it: never rounded onto its limit (0.948 shown as 0.95 next to "≥ 0.95 ✗") */
+function shown(f: Figure, ok: boolean | undefined): string {
+  const s = fmt(f.value);
+  return ok === false && f.goal && Number(s) === f.goal.limit ? String(f.value) : s;
+}
+
 function table(figs: Figure[], mach: ReturnType<typeof machine>, loadEnd: number[], quick: boolean, secs: number): string {
   const rows = [['figure', 'value', 'baseline', 'ratio', 'goal', '']];
   for (const f of figs) {
     const ok = met(f);
     const goal = f.goal ? `${f.goal.op === '<=' ? '≤' : '≥'} ${f.goal.limit}${f.goal.note ? ` ${f.goal.note}` : ''}` : 'report';
-    rows.push([f.key, f.measured ?? (f.value === null ? '—' : ''), f.baseline ?? '', fmt(f.value), goal, ok === undefined ? (f.value === null ? 'n/a' : '') : ok ? '✓' : '✗']);
+    rows.push([f.key, f.measured ?? (f.value === null ? '—' : ''), f.baseline ?? '', shown(f, ok), goal, ok === undefined ? (f.value === null ? 'n/a' : '') : ok ? '✓' : '✗']);
   }
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...r[c]!].length)));
   const line = (r: string[]) => r.map((x, c) => x + ' '.repeat(w[c]! - [...x].length)).join('  ').trimEnd();
