@@ -53,7 +53,7 @@ const builds = [
 
 /** dist/agentic_config.schema.json, contributed through `yamlValidation`, from configSchema.ts. */
 async function writeJsonSchema() {
-  const r = await esbuild.build({ ...common, sourcemap: false, minify: false, entryPoints: ['src/shared/jsonSchema.ts'], write: false });
+  const r = await esbuild.build({ ...common, sourcemap: false, minify: false, entryPoints: ['common/jsonSchema.ts'], write: false });
   const mod = { exports: {} };
   new Function('module', 'exports', 'require', r.outputFiles[0].text)(mod, mod.exports, () => undefined);
   mkdirSync('dist', { recursive: true });

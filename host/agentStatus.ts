@@ -1,7 +1,7 @@
 // The Agents part of the status: one AgentInfo per configured agent, plus any agent that still
 // has tasks in the queue but is no longer configured (so nothing waits invisibly).
-import type { AgentConfig, ResolvedConfig } from '../src/shared/configSchema';
-import type { AgentInfo } from '../src/shared/model';
+import type { AgentConfig, ResolvedConfig } from '../common/configSchema';
+import type { AgentInfo } from '../common/model';
 import type { AgentHealth } from './agents/supervisor';
 import type { GateResult, Scheduler } from './queue/scheduler';
 import type { LiveNumbers } from './agents/monitor';

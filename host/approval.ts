@@ -5,8 +5,8 @@
 // them changes the hash and holds the agent again. A CLI-started host has neither (the user ran it
 // deliberately).
 import { createHash } from 'node:crypto';
-import type { AgentConfig } from '../src/shared/configSchema';
-import { approvalPayload } from '../src/shared/approval';
+import type { AgentConfig } from '../common/configSchema';
+import { approvalPayload } from '../common/approval';
 import type { GateResult } from './queue/scheduler';
 
 export const RESTRICTED_REASON = 'workspace not trusted: only built-in agents run';

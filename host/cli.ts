@@ -3,15 +3,15 @@
 // 3 host not running.
 import { readFile } from 'node:fs/promises';
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { PRIORITIES, type LogRecord, type Priority, type TaskInfo } from '../src/shared/model';
-import * as P from '../src/shared/protocol';
+import { PRIORITIES, type LogRecord, type Priority, type TaskInfo } from '../common/model';
+import * as P from '../common/protocol';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec, type Parsed } from './cli/args';
 import { fmtFinding, fmtStatus, fmtTask, fmtTasks } from './cli/format';
 import { runForeground } from './cli/foreground';
 import { startHost, stopHost, tryConnect } from './cli/lifecycle';
-import type { HostConnection } from './client/connect';
+import type { HostConnection } from '../common/node/connect';
 import { formatIssue } from './config/formatIssue';
-import { hostPaths, resolveWorkspace, type HostPaths } from './daemon/paths';
+import { hostPaths, resolveWorkspace, type HostPaths } from '../common/node/paths';
 
 const HELP = `agentic-bg — background agents for a workspace
 

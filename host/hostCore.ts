@@ -2,16 +2,16 @@
 // scheduler, findings and the status model. main.ts adds the process concerns (lock, socket,
 // signals); server.ts binds this to the protocol. Tests drive it directly.
 import { mkdir, readFile } from 'node:fs/promises';
-import type { AgentConfig, ResolvedConfig } from '../src/shared/configSchema';
-import type { AgentInfo, ConfigIssue, ConfigState, Finding, HostStatus, TaskInfo } from '../src/shared/model';
-import { PROTOCOL_VERSION } from '../src/shared/protocol';
+import type { AgentConfig, ResolvedConfig } from '../common/configSchema';
+import type { AgentInfo, ConfigIssue, ConfigState, Finding, HostStatus, TaskInfo } from '../common/model';
+import { PROTOCOL_VERSION } from '../common/protocol';
 import type { FileFindings } from './findings/findingsStore';
 import { FindingsStore } from './findings/findingsStore';
 import { Baselines, type RecordResult } from './findings/baselines';
 import { diffConfig } from './config/diff';
 import { loadConfigCached, loadValidator, type ConfigCache } from './config/cache';
 import { watchConfig } from './config/watch';
-import type { HostPaths } from './daemon/paths';
+import type { HostPaths } from '../common/node/paths';
 import type { HostLog } from './log';
 import type { Logger } from './logger';
 import { TaskRunner } from './agents/taskRunner';

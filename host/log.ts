@@ -3,7 +3,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LogRecord } from '../src/shared/model';
+import type { LogRecord } from '../common/model';
 import { LEVEL_RANK, type Fields, type Level, type Logger } from './logger';
 
 const SECRET_KEY_RE = /(pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)/i;

@@ -1,6 +1,6 @@
 // The logger interface every host module takes. One logger per process (host/log.ts builds it);
 // modules receive it, so tests can pass `nullLogger` or a collecting one.
-import type { LogRecord } from '../src/shared/model';
+import type { LogRecord } from '../common/model';
 
 export type Level = LogRecord['level'];
 export type Fields = Record<string, unknown>;

@@ -10,10 +10,10 @@ import { createServer } from 'node:net';
 import { createMessageConnection, SocketMessageReader } from 'vscode-jsonrpc/node';
 import { procStartTime } from './agents/processTree';
 import { acquireHostLock, LockHeldError, type HostLock } from './daemon/lock';
-import { ensureRuntimeDir, hostPaths, resolveWorkspace } from './daemon/paths';
+import { ensureRuntimeDir, hostPaths, resolveWorkspace } from '../common/node/paths';
 import { HOST_VERSION, HostCore } from './hostCore';
 import { HostLog } from './log';
-import { FramedMessageWriter } from './sdk/framedWriter';
+import { FramedMessageWriter } from '../common/node/framedWriter';
 import { HostServer } from './server';
 
 interface Args {
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   await unlink(paths.socket).catch(() => undefined);
   const netServer = createServer((sock) => {
     sock.on('error', () => undefined);
-    // one write per message (sdk/framedWriter.ts): a client is woken once per notification, not twice
+    // one write per message (common/node/framedWriter.ts): a client is woken once per notification, not twice
     server.attach(createMessageConnection(new SocketMessageReader(sock), new FramedMessageWriter(sock, true)));
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,12 +1,12 @@
-// Binds the protocol (src/shared/protocol.ts) to the host core, one MessageConnection per client.
+// Binds the protocol (common/protocol.ts) to the host core, one MessageConnection per client.
 // Nothing but `host/hello` with the right token is answered first. Notifications are coalesced:
 // changes are gathered and flushed at most every 100 ms to every client that said hello.
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { timingSafeEqual } from 'node:crypto';
-import type { LogRecord, TaskInfo, TaskState } from '../src/shared/model';
-import { TASK_STATES } from '../src/shared/model';
-import * as P from '../src/shared/protocol';
-import type { RequestDef } from '../src/shared/protocol';
+import type { LogRecord, TaskInfo, TaskState } from '../common/model';
+import { TASK_STATES } from '../common/model';
+import * as P from '../common/protocol';
+import type { RequestDef } from '../common/protocol';
 import type { HostCore } from './hostCore';
 import { HOST_VERSION } from './hostCore';
 import type { HostLog } from './log';

@@ -7,7 +7,7 @@ import type { Session } from './session';
 import type { ApprovalPrompt } from './trust';
 import type { AgentsView } from './views/agentsView';
 import type { TasksView } from './views/tasksView';
-import type { SubmitItem } from './shared/protocol';
+import type { SubmitItem } from '../common/protocol';
 
 export interface AgenticApi {
   sessions(): Session[];

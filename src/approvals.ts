@@ -1,6 +1,6 @@
 // Which agents to approve silently (the user approved this exact hash before) and which to ask
 // about, from the host's AgentInfo and the approvals remembered in globalState. Pure.
-import type { AgentInfo } from './shared/model';
+import type { AgentInfo } from '../common/model';
 
 export interface ApprovalPlan {
   /** approved earlier at this very hash: re-send agents/approve without asking */

@@ -9,9 +9,9 @@ import { pickSession, pickSubmit, pickTask } from './picks';
 import type { Session } from './session';
 import { STARTER_CONFIG } from './starterConfig';
 import { taskLogUri } from './taskLog';
-import type { TaskInfo } from './shared/model';
-import * as P from './shared/protocol';
-import { CONFIG_FILE_NAME } from '../host/daemon/paths';
+import type { TaskInfo } from '../common/model';
+import * as P from '../common/protocol';
+import { CONFIG_FILE_NAME } from '../common/node/paths';
 
 type Run = (ctx: Ctx, s: Session | undefined, ...args: unknown[]) => unknown;
 interface Command {

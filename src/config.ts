@@ -1,7 +1,7 @@
 // The extension's own VS Code settings (the agents themselves are configured in
 // agentic_config.yaml, read by the host).
 import * as vscode from 'vscode';
-import type { LogRecord } from './shared/model';
+import type { LogRecord } from '../common/model';
 
 export const SECTION = 'agenticBackground';
 export type HostLogLevel = LogRecord['level'];

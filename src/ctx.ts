@@ -4,15 +4,15 @@
 // awaits stop().
 import { realpath } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { CONFIG_FILE_NAME, hostPaths } from '../host/daemon/paths';
+import { CONFIG_FILE_NAME, hostPaths } from '../common/node/paths';
 import { registerCommands } from './commands';
 import { readSettings, SECTION } from './config';
 import { Diagnostics } from './diagnostics';
 import { Log } from './log';
 import { OnSave } from './onSave';
 import { Session } from './session';
-import { ErrorCodes, ReloadConfigRequest } from './shared/protocol';
-import type { ConfigIssue } from './shared/model';
+import { ErrorCodes, ReloadConfigRequest } from '../common/protocol';
+import type { ConfigIssue } from '../common/model';
 import { StatusBar } from './statusBar';
 import { TASK_LOG_SCHEME, TaskLogProvider } from './taskLog';
 import type { FolderHealth } from './statusModel';

@@ -4,7 +4,7 @@
 // kept but marked stale, so a user still sees what the last run said while they type; the next
 // save replaces it. Also the host's validation issues of agentic_config.yaml, on that file.
 import * as vscode from 'vscode';
-import type { ConfigIssue, Finding } from './shared/model';
+import type { ConfigIssue, Finding } from '../common/model';
 
 const STALE_SUFFIX = ' (stale: the file changed since this run)';
 const RECHECK_MS = 400;

@@ -4,11 +4,11 @@
 // Nothing here blocks the extension host: every step is async and no caller awaits agent work.
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
-import { connectHost, HostNotRunningError, type HostConnection } from '../host/client/connect';
-import type { HostPaths } from '../host/daemon/paths';
-import { HOST_NODE_FLAGS } from './shared/hostProcess';
-import type { NotificationDef, RequestDef } from './shared/protocol';
-import { ShutdownRequest } from './shared/protocol';
+import { connectHost, HostNotRunningError, type HostConnection } from '../common/node/connect';
+import type { HostPaths } from '../common/node/paths';
+import { HOST_NODE_FLAGS } from '../common/hostProcess';
+import type { NotificationDef, RequestDef } from '../common/protocol';
+import { ShutdownRequest } from '../common/protocol';
 import { reconnectDelayMs, STOPPED_POLL_MS } from './backoff';
 import type { Log } from './log';
 import { errorText } from './log';

@@ -1,7 +1,7 @@
 // The extension's LogOutputChannel: its own messages and, per folder, the host's and agents' log
 // records (log/subscribe + log/didAppend) at the level chosen in agenticBackground.hostLogLevel.
 import * as vscode from 'vscode';
-import type { LogRecord } from './shared/model';
+import type { LogRecord } from '../common/model';
 
 export class Log implements vscode.Disposable {
   readonly channel = vscode.window.createOutputChannel('Agentic Background', { log: true });

@@ -8,7 +8,7 @@ import { readSettings } from './config';
 import type { Log } from './log';
 import { SaveBatcher, toSubmitItems, TriggerMatcher } from './saveBatcher';
 import type { Session } from './session';
-import { SubmitBatchRequest, type SubmitItem } from './shared/protocol';
+import { SubmitBatchRequest, type SubmitItem } from '../common/protocol';
 
 interface PerSession {
   batcher: SaveBatcher;

@@ -2,8 +2,8 @@
 import * as vscode from 'vscode';
 import { relativePath } from './onSave';
 import type { Session } from './session';
-import { PRIORITIES, type Priority, type TaskInfo } from './shared/model';
-import type { SubmitItem } from './shared/protocol';
+import { PRIORITIES, type Priority, type TaskInfo } from '../common/model';
+import type { SubmitItem } from '../common/protocol';
 
 /** The folder a command is about: the given one, the active editor's, the only one, or ask. */
 export async function pickSession(all: Session[], arg: unknown, filter: (s: Session) => boolean = () => true): Promise<Session | undefined> {

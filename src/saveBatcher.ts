@@ -2,9 +2,9 @@
 // file triggers, how saves gather within a trigger's debounce window, and how a window becomes
 // submit items (one task per file, or one task with all files for an agent with `batch: true`).
 import picomatch from 'picomatch';
-import type { TriggerConfig } from './shared/configSchema';
-import type { Priority } from './shared/model';
-import type { SubmitItem } from './shared/protocol';
+import type { TriggerConfig } from '../common/configSchema';
+import type { Priority } from '../common/model';
+import type { SubmitItem } from '../common/protocol';
 
 export interface AgentMeta {
   id: string;

@@ -3,13 +3,13 @@
 // (notification handlers die with it), the model (status, agents, tasks, triggers) is refreshed
 // on each attach and kept current from the host's notifications.
 import * as vscode from 'vscode';
-import type { HostConnection } from '../host/client/connect';
-import type { HostPaths } from '../host/daemon/paths';
+import type { HostConnection } from '../common/node/connect';
+import type { HostPaths } from '../common/node/paths';
 import { readSettings } from './config';
 import { HostClient } from './hostClient';
 import type { Log } from './log';
-import type { AgentInfo, Finding, HostStatus, TaskInfo } from './shared/model';
-import * as P from './shared/protocol';
+import type { AgentInfo, Finding, HostStatus, TaskInfo } from '../common/model';
+import * as P from '../common/protocol';
 
 export type SessionChange = 'status' | 'tasks' | 'agents' | 'config' | 'state';
 

@@ -1,6 +1,6 @@
 // The status bar's text, tooltip and tone from the state of every folder's host. Pure, so the
 // words a user sees in each situation are unit-tested.
-import type { HostStatus } from './shared/model';
+import type { HostStatus } from '../common/model';
 
 export type ConnState = 'connecting' | 'connected' | 'stopped' | 'down';
 

@@ -2,8 +2,8 @@
 // host with tasks/log when opened, so closing it never asks to save anything.
 import * as vscode from 'vscode';
 import type { Session } from './session';
-import type { TaskInfo } from './shared/model';
-import { TaskLogRequest } from './shared/protocol';
+import type { TaskInfo } from '../common/model';
+import { TaskLogRequest } from '../common/protocol';
 
 export const TASK_LOG_SCHEME = 'agentic-task-log';
 

@@ -7,8 +7,8 @@ import * as vscode from 'vscode';
 import { approvalDetail, askKey, planApprovals } from './approvals';
 import type { Log } from './log';
 import type { Session } from './session';
-import type { AgentInfo } from './shared/model';
-import { ApproveAgentRequest, CancelTaskRequest, ListTasksRequest } from './shared/protocol';
+import type { AgentInfo } from '../common/model';
+import { ApproveAgentRequest, CancelTaskRequest, ListTasksRequest } from '../common/protocol';
 
 const STORE_KEY = 'agenticBackground.approvals';
 type Store = Record<string, Record<string, string>>; // folder root → agent id → approved hash

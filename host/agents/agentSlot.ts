@@ -1,8 +1,8 @@
 // The supervisor's record of one agent (its process, restart state, waiting tasks, log) and the
 // pieces that only read it: the status view (AgentHealth), the one-line texts users see in
 // status and task details, and the wait of a task for a ready process.
-import type { AgentConfig } from '../../src/shared/configSchema';
-import type { AgentInfo, AgentState, FailureReason } from '../../src/shared/model';
+import type { AgentConfig } from '../../common/configSchema';
+import type { AgentInfo, AgentState, FailureReason } from '../../common/model';
 import type { RunRequest } from '../queue/scheduler';
 import type { AgentLog } from './agentLog';
 import { fmtMs, type AgentProcess, type ExitInfo } from './persistentAgent';

@@ -6,7 +6,7 @@
 //   Retry-After: Wed, 21 Oct 2015 07:28:00 GMT
 // (case-insensitive; a number is seconds unless followed by ms / s / m and their long forms).
 // The last such line wins. The retry then waits at least that long (backoff.ts caps it at 1 h).
-import type { AgentConfig } from '../../src/shared/configSchema';
+import type { AgentConfig } from '../../common/configSchema';
 
 export type ExitClass = 'done' | 'usage_error' | 'failure';
 

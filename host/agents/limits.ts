@@ -2,7 +2,7 @@
 // much CPU a process group used between two /proc samples, the SIGSTOP/SIGCONT duty cycle that
 // holds it to max_cpu_percent, memory peaks and the over-limit check. No I/O and no clock: the
 // caller (monitor.ts) passes samples and times in, so all of it runs under fake time in tests.
-import type { EnforcementTier } from '../../src/shared/model';
+import type { EnforcementTier } from '../../common/model';
 
 export type Mode = 'production' | 'development';
 

@@ -8,7 +8,7 @@
 // CPU: the cgroup tier when cgroup.ts can place the group, otherwise a SIGSTOP/SIGCONT duty
 // cycle steered by the measured usage (limits.ts). Development mode enforces nothing: it
 // observes, reports and warns.
-import type { EnforcementTier } from '../../src/shared/model';
+import type { EnforcementTier } from '../../common/model';
 import type { Logger } from '../logger';
 import type { AgentCgroup, CgroupTier } from './cgroup';
 import {

@@ -1,6 +1,6 @@
 // One process of a persistent agent (DESIGN §5): spawned in its own process group at lowered
 // priority and recorded with the watchdog, spoken to with JSON-RPC (vscode-jsonrpc framing, through
-// the host's own lean endpoint, sdk/rpcChannel.ts) on stdin/stdout, its stderr split into lines for the agent log. Counts as ready only once it has
+// the host's own lean endpoint, common/node/rpcChannel.ts) on stdin/stdout, its stderr split into lines for the agent log. Counts as ready only once it has
 // answered `agent/initialize`; watches heartbeats when the agent promised them. It never restarts
 // itself: it reports how it ended (`exited`) and the supervisor decides.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,7 +8,7 @@ import { setPriority } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import type { Logger } from '../logger';
-import { RpcChannel } from '../sdk/rpcChannel';
+import { RpcChannel } from '../../common/node/rpcChannel';
 import { AGENT_PROTOCOL_VERSION, AgentMethods, type InitializeResult, type ProgressParams } from '../sdk/agentProtocol';
 import { terminateGroup } from './oneShot';
 import { groupAlive, groupHasLiveMembers } from './processTree';

@@ -5,7 +5,7 @@
 // quarantine too, for the one failure that is the agent's and not the task's: it cannot be spawned.
 // The policy itself is pure (restartPolicy.ts); this file owns the processes, timers and waiters.
 import { join } from 'node:path';
-import type { AgentConfig, ResolvedConfig } from '../../src/shared/configSchema';
+import type { AgentConfig, ResolvedConfig } from '../../common/configSchema';
 import type { Logger } from '../logger';
 import type { GateResult, RunOutcome, RunRequest } from '../queue/scheduler';
 import { AgentLog } from './agentLog';

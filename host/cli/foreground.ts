@@ -2,8 +2,8 @@
 // gracefully. The host stays a child process so the CLI's own modules never load into it.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { HOST_NODE_FLAGS } from '../../src/shared/hostProcess';
-import type { HostPaths } from '../daemon/paths';
+import { HOST_NODE_FLAGS } from '../../common/hostProcess';
+import type { HostPaths } from '../../common/node/paths';
 
 export function runForeground(paths: HostPaths, mode?: string): Promise<number> {
   const args = [...HOST_NODE_FLAGS, join(__dirname, 'host.js'), '--workspace', paths.workspace, '--launched-by', 'foreground', '--foreground'];

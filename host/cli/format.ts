@@ -1,5 +1,5 @@
 // Human output of the CLI. `--json` prints the model shapes as they are; this is the rest.
-import type { Finding, HostStatus, TaskInfo } from '../../src/shared/model';
+import type { Finding, HostStatus, TaskInfo } from '../../common/model';
 
 export function fmtDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;

@@ -3,11 +3,11 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HOST_NODE_FLAGS } from '../../src/shared/hostProcess';
-import * as P from '../../src/shared/protocol';
-import { connectHost, HostNotRunningError, type HostConnection } from '../client/connect';
+import { HOST_NODE_FLAGS } from '../../common/hostProcess';
+import * as P from '../../common/protocol';
+import { connectHost, HostNotRunningError, type HostConnection } from '../../common/node/connect';
 import { pidAlive } from '../daemon/lock';
-import type { HostPaths } from '../daemon/paths';
+import type { HostPaths } from '../../common/node/paths';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

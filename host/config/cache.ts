@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { ResolvedConfig } from '../../src/shared/configSchema';
-import type { ConfigIssue } from '../../src/shared/model';
+import type { ResolvedConfig } from '../../common/configSchema';
+import type { ConfigIssue } from '../../common/model';
 
 export type ConfigLoad = { exists: boolean } & ({ ok: true; config: ResolvedConfig; issues: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] });
 

@@ -1,5 +1,5 @@
 // What a hot reload changed, so the host restarts only the agents whose settings moved. Pure.
-import type { ResolvedConfig } from '../../src/shared/configSchema';
+import type { ResolvedConfig } from '../../common/configSchema';
 
 export interface ConfigDiff {
   changedAgents: string[];

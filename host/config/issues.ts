@@ -3,8 +3,8 @@
 // zod's own messages ("Invalid input") are only used where the schema wrote its own text.
 import type { z } from 'zod';
 import type { Document, LineCounter } from 'yaml';
-import type { ConfigIssue } from '../../src/shared/model';
-import { agentSchema, configFileSchema } from '../../src/shared/configSchema';
+import type { ConfigIssue } from '../../common/model';
+import { agentSchema, configFileSchema } from '../../common/configSchema';
 import { didYouMean } from './suggest';
 import { locate, type PathSeg } from './yamlPos';
 

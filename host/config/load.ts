@@ -3,14 +3,14 @@
 // `agentic-bg config check` and the host's log. Nothing here throws on bad input.
 import { readFile } from 'node:fs/promises';
 import { isAlias, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
-import type { ConfigIssue } from '../../src/shared/model';
+import type { ConfigIssue } from '../../common/model';
 import {
   configFileSchema,
   DEFAULT_CONFIG_FILE,
   resolveConfig,
   type RawConfigFile,
   type ResolvedConfig,
-} from '../../src/shared/configSchema';
+} from '../../common/configSchema';
 import { formatPath, zodToConfigIssues } from './issues';
 import { didYouMean, suggest } from './suggest';
 import { locate, pos, type PathSeg } from './yamlPos';

@@ -3,4 +3,4 @@
 // own, dist/config-validator.js (esbuild.config.mjs): a host starting on a config it has validated
 // before never parses these ~1 MB of JavaScript at all, which was most of its start-up time.
 export { loadConfigFile, parseConfigText } from './load';
-export { DEFAULT_CONFIG_FILE, resolveConfig } from '../../src/shared/configSchema';
+export { DEFAULT_CONFIG_FILE, resolveConfig } from '../../common/configSchema';

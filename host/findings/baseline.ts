@@ -8,7 +8,7 @@
 // identical lines gives the same fingerprint twice; the filter counts them (a multiset), so a
 // third copy of a baselined line is still reported as new.
 import { createHash } from 'node:crypto';
-import type { Finding } from '../../src/shared/model';
+import type { Finding } from '../../common/model';
 
 export const BASELINE_VERSION = 1;
 

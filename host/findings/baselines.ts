@@ -8,8 +8,8 @@
 // run has covered since the start, the old file's entries are carried over as they are.
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ResolvedConfig } from '../../src/shared/configSchema';
-import type { Finding, TaskInfo } from '../../src/shared/model';
+import type { ResolvedConfig } from '../../common/configSchema';
+import type { Finding, TaskInfo } from '../../common/model';
 import type { Logger } from '../logger';
 import { filterNew, parseBaseline, serializeBaseline, toEntry, type BaselineEntry } from './baseline';
 import { FindingsStore, type FileFindings } from './findingsStore';

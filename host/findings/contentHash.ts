@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import type { Finding } from '../../src/shared/model';
+import type { Finding } from '../../common/model';
 
 export async function addContentHashes(findings: Finding[], workspace: string): Promise<void> {
   const files = [...new Set(findings.map((f) => f.file))];

@@ -1,7 +1,7 @@
 // What every output parser takes and returns, and the one place a Finding is assembled, so all
 // formats agree on positions (1-based, clamped) and on leaving unknown fields out rather than
 // writing `undefined` (findings go over JSON-RPC and into the journal).
-import type { Finding, Severity } from '../../src/shared/model';
+import type { Finding, Severity } from '../../common/model';
 
 export interface ParseContext {
   /** absolute, no trailing slash */

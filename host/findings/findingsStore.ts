@@ -1,7 +1,7 @@
 // The workspace's current findings: per agent and file, the latest finished run wins. A run over
 // given files replaces those files' findings (an empty result clears them); a run over the whole
 // workspace (no files) replaces everything that agent had reported.
-import type { Finding, TaskInfo } from '../../src/shared/model';
+import type { Finding, TaskInfo } from '../../common/model';
 
 export interface FileFindings {
   file: string;

@@ -1,7 +1,7 @@
 // An agent's output → findings, per its configured `output` format. The one entry point the task
 // runner calls; the formats themselves live in sarif.ts and problemPattern.ts.
-import type { OutputFormat } from '../../src/shared/configSchema';
-import type { Finding } from '../../src/shared/model';
+import type { OutputFormat } from '../../common/configSchema';
+import type { Finding } from '../../common/model';
 import { asObject, optInt, optString, ShapeError, type Json } from './check';
 import { buildFinding, severityFromWord, type ParseContext, type ParseResult, type RawFinding } from './finding';
 import { parseJsonLocated } from './jsonError';

@@ -1,7 +1,7 @@
 // Text tools → findings, the idea of VS Code's problem matchers: each output line is tried against
 // a single-line pattern with the parts of a problem as named groups; lines that do not match are
 // someone else's output (progress, summaries, code frames) and are ignored.
-import type { Finding, Severity } from '../../src/shared/model';
+import type { Finding, Severity } from '../../common/model';
 import { buildFinding, severityFromWord, type ParseContext, type ParseResult, type RawFinding } from './finding';
 import { relativize } from './paths';
 

@@ -3,7 +3,7 @@
 // A broken document gives an error that says where it broke (a JSON line:column, or the JSON path
 // of the bad value) and NO findings: a half-read log would look like a complete one, and the host
 // would then clear diagnostics the tool never meant to clear.
-import type { Severity } from '../../src/shared/model';
+import type { Severity } from '../../common/model';
 import {
   asObject,
   element,

@@ -1,8 +1,8 @@
 // One running attempt of a task: the RunRequest the runner gets, with what the scheduler keeps
 // about it while it runs. A class, so a task start costs one object and no closures for the
 // request's signal and onAbort.
-import type { AgentConfig } from '../../src/shared/configSchema';
-import type { AttemptRecord, TaskInfo } from '../../src/shared/model';
+import type { AgentConfig } from '../../common/configSchema';
+import type { AttemptRecord, TaskInfo } from '../../common/model';
 import type { RunRequest } from './schedulerTypes';
 import { TaskAbort } from './taskAbort';
 

@@ -1,6 +1,6 @@
 // Retry delays (DESIGN §6: retry_attempts with exponential backoff + jitter). Pure: the random
 // source is a parameter so tests are deterministic.
-import type { BackoffConfig } from '../../src/shared/configSchema';
+import type { BackoffConfig } from '../../common/configSchema';
 
 /** Upper bound for a delay asked for by an agent (Retry-After): a misbehaving agent must not park a task for days. */
 export const MAX_RETRY_AFTER_MS = 3_600_000;

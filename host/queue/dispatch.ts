@@ -12,9 +12,9 @@
 // crash parks it as interrupted. Records of one turn of the event loop share one group commit, a
 // task's puts in one group collapse to one line, and the records nobody awaits (a read task's
 // start, every finish) are lazy: they may wait a few ms for company (journal.ts).
-import type { AgentConfig, ResolvedConfig } from '../../src/shared/configSchema';
-import type { AttemptRecord, TaskInfo } from '../../src/shared/model';
-import { isFinal } from '../../src/shared/model';
+import type { AgentConfig, ResolvedConfig } from '../../common/configSchema';
+import type { AttemptRecord, TaskInfo } from '../../common/model';
+import { isFinal } from '../../common/model';
 import type { JournalRecord } from './journal';
 import { classifyOutcome } from './outcome';
 import { PriorityQueue } from './priorityQueue';

@@ -23,7 +23,7 @@
 //   kept aside, the valid records are salvaged, the caller is told) — never an empty queue by surprise.
 import { mkdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { TaskInfo } from '../../src/shared/model';
+import type { TaskInfo } from '../../common/model';
 import { nullLogger, type Logger } from '../logger';
 import { ensureGitignore, keepAside, syncDir, tmpPath, writeAtomic } from './journalFiles';
 import { addToBatch, newBatch, openForAppend, snapshot, SYNC_ON_WRITE, urge, type Batch } from './journalBatch';

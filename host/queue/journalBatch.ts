@@ -3,7 +3,7 @@
 // the file is opened so a write is its own sync (O_DSYNC).
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { TaskInfo } from '../../src/shared/model';
+import type { TaskInfo } from '../../common/model';
 import type { JournalRecord } from './journalFormat';
 
 export interface Batch {

@@ -1,7 +1,7 @@
 // What an attempt's outcome means for its task (DESIGN §6): done, failed for good, cancelled,
 // back to the queue (shutdown), or retried after a backoff. Pure: the scheduler applies it.
-import type { AgentConfig, ResolvedConfig } from '../../src/shared/configSchema';
-import type { TaskInfo, TaskState } from '../../src/shared/model';
+import type { AgentConfig, ResolvedConfig } from '../../common/configSchema';
+import type { TaskInfo, TaskState } from '../../common/model';
 import { nextRetryDelay } from './backoff';
 import type { RunOutcome } from './schedulerTypes';
 

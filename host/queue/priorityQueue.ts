@@ -18,7 +18,7 @@
 // Aging is exact when enqueuedAt does not decrease in insertion order within one agent and
 // priority (the normal case: the scheduler stamps entries as it adds them); otherwise the head of
 // a list stands in for the whole list and aging is approximate.
-import type { Priority } from '../../src/shared/model';
+import type { Priority } from '../../common/model';
 
 export interface QueueEntry {
   id: string;

@@ -1,10 +1,10 @@
 // The scheduler: accepts tasks (coalesced, journaled: a submit resolves once its records are
 // durable), cancels and retries them, puts replayed tasks back after a restart, and drains on
 // stop. Dispatch, outcomes and the journal records of attempts are dispatch.ts.
-import type { ResolvedConfig } from '../../src/shared/configSchema';
-import type { TaskInfo } from '../../src/shared/model';
-import { isFinal } from '../../src/shared/model';
-import type { SubmitItem } from '../../src/shared/protocol';
+import type { ResolvedConfig } from '../../common/configSchema';
+import type { TaskInfo } from '../../common/model';
+import { isFinal } from '../../common/model';
+import type { SubmitItem } from '../../common/protocol';
 import { Dispatcher, put } from './dispatch';
 import type { JournalRecord } from './journal';
 import { defaultKey } from './priorityQueue';

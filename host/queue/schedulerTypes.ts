@@ -1,7 +1,7 @@
 // The scheduler's contracts with the rest of the host: what a Runner is asked to do and answers,
 // the events it emits, and what it is built from. scheduler.ts re-exports all of it.
-import type { AgentConfig, ResolvedConfig } from '../../src/shared/configSchema';
-import type { FailureReason, Finding, TaskInfo } from '../../src/shared/model';
+import type { AgentConfig, ResolvedConfig } from '../../common/configSchema';
+import type { FailureReason, Finding, TaskInfo } from '../../common/model';
 import type { Logger } from '../logger';
 import type { Journal } from './journal';
 import type { TaskStore } from './taskStore';

@@ -1,8 +1,8 @@
 // Every task the host knows, indexed for the scheduler: by id, by coalescing key (at most one
 // queued and one running per key), by state (counts), plus the bounded history of finished tasks.
 // Pure: no I/O, no timers; time comes in as arguments. The scheduler journals what this returns.
-import type { Priority, QueueCounts, TaskInfo, TaskState } from '../../src/shared/model';
-import { TASK_STATES, isFinal } from '../../src/shared/model';
+import type { Priority, QueueCounts, TaskInfo, TaskState } from '../../common/model';
+import { TASK_STATES, isFinal } from '../../common/model';
 
 export interface NewTask {
   id: string;

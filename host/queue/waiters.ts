@@ -1,6 +1,6 @@
 // tasks/wait: callers waiting for a task to end (final or interrupted), each with an optional
 // timeout after which it gets the task as it is then.
-import type { TaskInfo } from '../../src/shared/model';
+import type { TaskInfo } from '../../common/model';
 
 export class TaskWaiters {
   private readonly waiters = new Map<string, Array<(t: TaskInfo) => void>>();

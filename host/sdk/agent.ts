@@ -24,7 +24,7 @@ import {
   type RunTaskResult,
   type TaskPayload,
 } from './agentProtocol';
-import { RpcChannel } from './rpcChannel';
+import { RpcChannel } from '../../common/node/rpcChannel';
 
 export type { FindingInput, InitializeParams, RunTaskResult, TaskPayload } from './agentProtocol';
 export { AGENT_PROTOCOL_VERSION } from './agentProtocol';

@@ -2,7 +2,7 @@
 // memory, restarts, enforcement tier and why one is held; inline restart.
 import * as vscode from 'vscode';
 import type { Session } from '../session';
-import type { AgentInfo } from '../shared/model';
+import type { AgentInfo } from '../../common/model';
 import { DebouncedRefresh } from './debounce';
 import { agentRow } from './treeModels';
 

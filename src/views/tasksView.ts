@@ -2,7 +2,7 @@
 // attempt, duration and reason; inline cancel / retry / open log, decided by contextValue.
 import * as vscode from 'vscode';
 import type { Session } from '../session';
-import type { TaskInfo } from '../shared/model';
+import type { TaskInfo } from '../../common/model';
 import { DebouncedRefresh } from './debounce';
 import { groupTasks, taskRow, type TaskGroup } from './treeModels';
 

@@ -1,6 +1,6 @@
 // What the Agents and Tasks views show, as plain rows (no 'vscode'): labels, descriptions,
 // tooltips, icons and the contextValue that decides the inline actions. Unit-tested.
-import type { AgentInfo, TaskInfo, TaskState } from '../shared/model';
+import type { AgentInfo, TaskInfo, TaskState } from '../../common/model';
 
 export interface Row {
   label: string;

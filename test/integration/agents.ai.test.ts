@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { AgentInfo, HostStatus, TaskInfo } from '../../src/shared/model';
-import * as P from '../../src/shared/protocol';
+import type { AgentInfo, HostStatus, TaskInfo } from '../../common/model';
+import * as P from '../../common/protocol';
 import { AGENTS, cleanup, cli, cliJson, connect, makeWorkspace, NODE, yaml } from './helpers';
 import { argv, startHost, submitWait } from './toolsSupport';
 

@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Finding, TaskInfo } from '../../src/shared/model';
-import * as P from '../../src/shared/protocol';
+import type { Finding, TaskInfo } from '../../common/model';
+import * as P from '../../common/protocol';
 import { AGENTS, cleanup, cli, cliJson, connect, makeWorkspace, NODE, ROOT, yaml } from './helpers';
 import { argv, shown, startHost, submitWait, toolWorkspace } from './toolsSupport';
 

@@ -4,10 +4,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { connectHost, type HostConnection } from '../../host/client/connect';
-import { hostPaths } from '../../host/daemon/paths';
-import type { TaskInfo } from '../../src/shared/model';
-import * as P from '../../src/shared/protocol';
+import { connectHost, type HostConnection } from '../../common/node/connect';
+import { hostPaths } from '../../common/node/paths';
+import type { TaskInfo } from '../../common/model';
+import * as P from '../../common/protocol';
 
 export const ROOT = join(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { hostPaths } from '../../host/daemon/paths';
-import type { HostStatus, TaskInfo } from '../../src/shared/model';
-import * as P from '../../src/shared/protocol';
+import { hostPaths } from '../../common/node/paths';
+import type { HostStatus, TaskInfo } from '../../common/model';
+import * as P from '../../common/protocol';
 import { AGENTS, cleanup, cli, cliJson, connect, hostInfo, makeWorkspace, pidAlive, until, yaml } from './helpers';
 
 const made: string[] = [];

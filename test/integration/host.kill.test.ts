@@ -9,9 +9,9 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { groupPids } from '../../host/agents/processTree';
-import { hostPaths } from '../../host/daemon/paths';
-import type { TaskInfo } from '../../src/shared/model';
-import type * as P from '../../src/shared/protocol';
+import { hostPaths } from '../../common/node/paths';
+import type { TaskInfo } from '../../common/model';
+import type * as P from '../../common/protocol';
 import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, NODE, pidAlive, until, waitTask, yaml } from './helpers';
 import { pidsWithMarker, uniqueMarker, waitFor } from './procScan';
 

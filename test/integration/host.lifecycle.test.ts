@@ -5,9 +5,9 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
-import { hostPaths } from '../../host/daemon/paths';
-import type { HostStatus } from '../../src/shared/model';
-import * as P from '../../src/shared/protocol';
+import { hostPaths } from '../../common/node/paths';
+import type { HostStatus } from '../../common/model';
+import * as P from '../../common/protocol';
 import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, pidAlive, pidsWithMarker, until, yaml } from './helpers';
 
 const made: string[] = [];

@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { parseProcUsage } from '../../host/agents/procSample';
 import { groupPids } from '../../host/agents/processTree';
-import type { HostStatus, TaskInfo } from '../../src/shared/model';
-import type * as P from '../../src/shared/protocol';
+import type { HostStatus, TaskInfo } from '../../common/model';
+import type * as P from '../../common/protocol';
 import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, NODE, until, waitTask, yaml } from './helpers';
 import { pidsWithMarker, uniqueMarker } from './procScan';
 

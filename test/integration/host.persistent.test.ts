@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { AgentInfo, TaskInfo } from '../../src/shared/model';
-import * as P from '../../src/shared/protocol';
+import type { AgentInfo, TaskInfo } from '../../common/model';
+import * as P from '../../common/protocol';
 import { AGENTS, ROOT, cleanup, cli, connect, hostInfo, makeWorkspace, pidAlive, pidsWithMarker, until, yaml } from './helpers';
 import { uniqueMarker } from './procScan';
-import type { HostConnection } from '../../host/client/connect';
+import type { HostConnection } from '../../common/node/connect';
 
 const made: string[] = [];
 after(async () => {

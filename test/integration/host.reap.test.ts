@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { groupPids } from '../../host/agents/processTree';
-import { hostPaths } from '../../host/daemon/paths';
-import type { TaskInfo } from '../../src/shared/model';
+import { hostPaths } from '../../common/node/paths';
+import type { TaskInfo } from '../../common/model';
 import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, pidAlive, until, yaml } from './helpers';
 import { pidsWithMarker, uniqueMarker, waitFor } from './procScan';
 

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { AgentInfo, TaskInfo } from '../../src/shared/model';
-import * as P from '../../src/shared/protocol';
-import type { HostConnection } from '../../host/client/connect';
+import type { AgentInfo, TaskInfo } from '../../common/model';
+import * as P from '../../common/protocol';
+import type { HostConnection } from '../../common/node/connect';
 import { AGENTS, cleanup, cli, connect, makeWorkspace, pidAlive, pidsWithMarker, until, yaml } from './helpers';
 import { uniqueMarker } from './procScan';
 

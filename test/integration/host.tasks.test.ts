@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Finding, TaskInfo } from '../../src/shared/model';
-import * as P from '../../src/shared/protocol';
+import type { Finding, TaskInfo } from '../../common/model';
+import * as P from '../../common/protocol';
 import { AGENTS, ROOT, cleanup, cli, cliJson, connect, makeWorkspace, pidsWithMarker, until, waitTask, yaml } from './helpers';
 
 const made: string[] = [];

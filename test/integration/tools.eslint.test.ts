@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Finding } from '../../src/shared/model';
+import type { Finding } from '../../common/model';
 import { cleanup, cliJson, NODE, ROOT, yaml } from './helpers';
 import { argv, shown, startHost, submitWait, toolWorkspace } from './toolsSupport';
 

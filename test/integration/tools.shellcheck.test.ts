@@ -1,7 +1,7 @@
 // ShellCheck as an agent, for real: `shellcheck -f gcc ${files}` read by the gcc pattern.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Finding } from '../../src/shared/model';
+import type { Finding } from '../../common/model';
 import { cleanup, cliJson, yaml } from './helpers';
 import { argv, missing, shown, startHost, submitWait, toolWorkspace } from './toolsSupport';
 

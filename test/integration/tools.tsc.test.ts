@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Finding, TaskInfo } from '../../src/shared/model';
+import type { Finding, TaskInfo } from '../../common/model';
 import { cleanup, cli, cliJson, NODE, ROOT, yaml } from './helpers';
 import { argv, shown, startHost, submitWait, toolWorkspace } from './toolsSupport';
 

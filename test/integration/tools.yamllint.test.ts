@@ -2,7 +2,7 @@
 // (its format is gcc-like but puts the level in brackets).
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Finding } from '../../src/shared/model';
+import type { Finding } from '../../common/model';
 import { cleanup, cliJson, yaml } from './helpers';
 import { argv, missing, shown, startHost, submitWait, toolWorkspace } from './toolsSupport';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Finding, TaskInfo } from '../../src/shared/model';
+import type { Finding, TaskInfo } from '../../common/model';
 import { cli, makeWorkspace, ROOT } from './helpers';
 
 export const TOOL_FIXTURES = join(ROOT, 'test', 'fixtures', 'tools');

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { resolveConfig, type RawConfigFile, type ResolvedConfig } from '../../src/shared/configSchema';
+import { resolveConfig, type RawConfigFile, type ResolvedConfig } from '../../common/configSchema';
 import { diffConfig } from '../../host/config/diff';
 
 const base: RawConfigFile = {

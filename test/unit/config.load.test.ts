@@ -3,8 +3,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_CONFIG_FILE, resolveConfig } from '../../src/shared/configSchema';
-import type { ConfigIssue } from '../../src/shared/model';
+import { DEFAULT_CONFIG_FILE, resolveConfig } from '../../common/configSchema';
+import type { ConfigIssue } from '../../common/model';
 import { formatIssue, loadConfigFile, parseConfigText, type LoadResult } from '../../host/config/load';
 
 const AGENTIC_SCRUM = `background:

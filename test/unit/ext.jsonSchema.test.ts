@@ -2,7 +2,7 @@
 // every key and, like the host, rejects unknown ones inside `background`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { configJsonSchema } from '../../src/shared/jsonSchema';
+import { configJsonSchema } from '../../common/jsonSchema';
 
 type Obj = { properties?: Record<string, Obj>; additionalProperties?: unknown; anyOf?: Obj[]; type?: unknown; enum?: unknown[] };
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SaveBatcher, saveKey, toSubmitItems, TriggerMatcher, type AgentMeta } from '../../src/saveBatcher';
-import type { TriggerConfig } from '../../src/shared/configSchema';
+import type { TriggerConfig } from '../../common/configSchema';
 
 const trig = (files: string[], agent: string, task = agent, debounceMs = 300, on: 'save' | 'manual' = 'save'): TriggerConfig => ({ on, files, agent, task, debounceMs });
 const agents: AgentMeta[] = [

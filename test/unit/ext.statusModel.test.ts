@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { statusView, type FolderHealth } from '../../src/statusModel';
-import type { AgentInfo, HostStatus } from '../../src/shared/model';
+import type { AgentInfo, HostStatus } from '../../common/model';
 import { reconnectDelayMs } from '../../src/backoff';
 
 function status(over: Partial<HostStatus> = {}, queue: Partial<HostStatus['queue']> = {}): HostStatus {

@@ -1,14 +1,14 @@
 // The rows of the Agents and Tasks views (src/views/treeModels.ts) and approval planning
-// (src/approvals.ts, src/shared/approval.ts).
+// (src/approvals.ts, common/approval.ts).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { agentRow, formatBytes, groupTasks, taskRow } from '../../src/views/treeModels';
 import { approvalDetail, askKey, planApprovals } from '../../src/approvals';
-import { approvalPayload } from '../../src/shared/approval';
-import type { AgentInfo, TaskInfo } from '../../src/shared/model';
+import { approvalPayload } from '../../common/approval';
+import type { AgentInfo, TaskInfo } from '../../common/model';
 import { Approvals } from '../../host/approval';
-import type { AgentConfig } from '../../src/shared/configSchema';
+import type { AgentConfig } from '../../common/configSchema';
 
 const agent = (over: Partial<AgentInfo> = {}): AgentInfo => ({
   id: 'lint', state: 'idle', kind: 'command', command: ['npx', 'eslint', '${files}'], persistent: false, effects: 'read', priority: 'medium',

@@ -9,8 +9,8 @@ import { addFingerprints, filterNew, lineFingerprint, normalizeLine, parseBaseli
 import { Baselines } from '../../host/findings/baselines';
 import { FindingsStore } from '../../host/findings/findingsStore';
 import { nullLogger } from '../../host/logger';
-import { resolveConfig } from '../../src/shared/configSchema';
-import type { Finding, TaskInfo } from '../../src/shared/model';
+import { resolveConfig } from '../../common/configSchema';
+import type { Finding, TaskInfo } from '../../common/model';
 
 function finding(p: Partial<Finding> & { file: string; line: number }): Finding {
   return { column: 1, severity: 'warning', ruleId: 'R', message: 'm', agent: 'lint', taskId: 't1', ...p };

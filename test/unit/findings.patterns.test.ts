@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileRegexSpec, parsePattern, parseRegex } from '../../host/findings/problemPattern';
 import type { ParseContext } from '../../host/findings/finding';
-import type { Finding } from '../../src/shared/model';
+import type { Finding } from '../../common/model';
 
 const ctx: ParseContext = { workspace: '/home/u/proj', agent: 'lint', taskId: 't9' };
 

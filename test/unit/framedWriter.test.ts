@@ -1,10 +1,10 @@
-// host/sdk/framedWriter.ts: one write per message, same framing as vscode-jsonrpc's own writer,
+// common/node/framedWriter.ts: one write per message, same framing as vscode-jsonrpc's own writer,
 // so a connection using it talks to one using StreamMessageReader/Writer either way round.
 import { strict as assert } from 'node:assert';
 import { PassThrough, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { FramedMessageWriter } from '../../host/sdk/framedWriter';
+import { FramedMessageWriter } from '../../common/node/framedWriter';
 
 /** a stream that records how its data arrived (write vs writev) and passes it on to `out` */
 function recordingWire(): { wire: Writable; out: PassThrough; writes: number[] } {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { HostLog, redact, redactEnv } from '../../host/log';
-import type { LogRecord } from '../../src/shared/model';
+import type { LogRecord } from '../../common/model';
 
 describe('host log', () => {
   it('writes JSON lines at or above its level and tells subscribers', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { BackoffConfig } from '../../src/shared/configSchema';
+import type { BackoffConfig } from '../../common/configSchema';
 import { backoffDelay, MAX_RETRY_AFTER_MS, nextRetryDelay } from '../../host/queue/backoff';
 
 const fixed: BackoffConfig = { initialMs: 1000, factor: 2, maxMs: 60_000, jitter: false };

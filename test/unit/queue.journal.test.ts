@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { TaskInfo } from '../../src/shared/model';
+import type { TaskInfo } from '../../common/model';
 import { memoryLogger } from '../../host/logger';
 import { Journal, type JournalRecord } from '../../host/queue/journal';
 

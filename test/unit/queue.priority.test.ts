@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Priority } from '../../src/shared/model';
+import type { Priority } from '../../common/model';
 import { defaultKey, PriorityQueue, type DispatchContext, type QueueEntry } from '../../host/queue/priorityQueue';
 
 function entry(id: string, priority: Priority, enqueuedAt = 0, agent = 'a', key = id): QueueEntry {

@@ -1,10 +1,10 @@
-// The host's lean JSON-RPC endpoint (host/sdk/rpcChannel.ts) against vscode-jsonrpc on the other
+// The host's lean JSON-RPC endpoint (common/node/rpcChannel.ts) against vscode-jsonrpc on the other
 // side (as the SDK and any vscode-jsonrpc agent would be), over in-memory streams.
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter, type CancellationToken } from 'vscode-jsonrpc/node';
-import { RpcChannel, type RpcHandlers } from '../../host/sdk/rpcChannel';
+import { RpcChannel, type RpcHandlers } from '../../common/node/rpcChannel';
 
 function pair(h: RpcHandlers = {}) {
   const toPeer = new PassThrough();

@@ -10,8 +10,8 @@ import { nullLogger } from '../../host/logger';
 import { Journal } from '../../host/queue/journal';
 import { Scheduler, type RunOutcome, type RunRequest, type Runner } from '../../host/queue/scheduler';
 import { TaskStore } from '../../host/queue/taskStore';
-import { resolveConfig } from '../../src/shared/configSchema';
-import type { Finding } from '../../src/shared/model';
+import { resolveConfig } from '../../common/configSchema';
+import type { Finding } from '../../common/model';
 
 class OutcomeRunner implements Runner {
   constructor(private readonly outcomes: Array<Partial<RunOutcome>>) {}

@@ -9,8 +9,8 @@ import { nullLogger } from '../../host/logger';
 import { Journal } from '../../host/queue/journal';
 import { Scheduler, type RunOutcome, type RunRequest, type Runner } from '../../host/queue/scheduler';
 import { TaskStore } from '../../host/queue/taskStore';
-import { resolveConfig, type RawBackground } from '../../src/shared/configSchema';
-import type { TaskInfo } from '../../src/shared/model';
+import { resolveConfig, type RawBackground } from '../../common/configSchema';
+import type { TaskInfo } from '../../common/model';
 
 class HandRunner implements Runner {
   readonly started: Array<{ req: RunRequest; finish(o: Partial<RunOutcome>): void }> = [];

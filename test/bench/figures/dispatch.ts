@@ -3,7 +3,7 @@
 // spawn loop (helpers/rawSpawn.mjs) doing the same runs at the same concurrency.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import * as P from '../../../src/shared/protocol';
+import * as P from '../../../common/protocol';
 import type { Figure, Mode } from '../lib/figure';
 import { BenchHost, configYaml } from '../lib/host';
 import { RawSpawner } from '../lib/raw';

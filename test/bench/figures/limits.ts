@@ -3,7 +3,7 @@
 // host reports. Null with the reason when this build or machine does not enforce them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as P from '../../../src/shared/protocol';
+import * as P from '../../../common/protocol';
 import { absent, type Figure, type Mode } from '../lib/figure';
 import { BENCH_AGENTS, BenchHost, configYaml } from '../lib/host';
 import { alive, cpuSeconds } from '../lib/proc';

@@ -3,7 +3,7 @@
 // both at concurrency 8 and both given their work in one request (tasks/submitBatch, addBulk).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import * as P from '../../../src/shared/protocol';
+import * as P from '../../../common/protocol';
 import { absent, type Figure, type Mode } from '../lib/figure';
 import { BENCH_AGENTS, BenchHost, configYaml, distFile } from '../lib/host';
 import { bullmqRate, bullmqUnavailable, Redis } from '../lib/redis';

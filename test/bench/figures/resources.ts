@@ -2,7 +2,7 @@
 // descriptors per running agent, cold start against `node -e 0`, and how it copes with 10 000
 // queued tasks (status round trip, RSS per queued task). Read from /proc/PID of the host.
 import { spawn } from 'node:child_process';
-import * as P from '../../../src/shared/protocol';
+import * as P from '../../../common/protocol';
 import type { Figure, Mode } from '../lib/figure';
 import { BenchHost, configYaml } from '../lib/host';
 import { cpuSeconds, openFds, rssBytes } from '../lib/proc';

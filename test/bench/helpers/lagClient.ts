@@ -10,10 +10,10 @@
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { connectHost } from '../../../host/client/connect';
-import { hostPaths } from '../../../host/daemon/paths';
-import { isFinal } from '../../../src/shared/model';
-import * as P from '../../../src/shared/protocol';
+import { connectHost } from '../../../common/node/connect';
+import { hostPaths } from '../../../common/node/paths';
+import { isFinal } from '../../../common/model';
+import * as P from '../../../common/protocol';
 import { busyFraction, cpuTotals } from '../lib/proc';
 
 interface Options {

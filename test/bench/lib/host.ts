@@ -4,11 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { connectHost, type HostConnection } from '../../../host/client/connect';
-import { hostPaths, type HostPaths } from '../../../host/daemon/paths';
-import { HOST_NODE_FLAGS } from '../../../src/shared/hostProcess';
-import { isFinal } from '../../../src/shared/model';
-import * as P from '../../../src/shared/protocol';
+import { connectHost, type HostConnection } from '../../../common/node/connect';
+import { hostPaths, type HostPaths } from '../../../common/node/paths';
+import { HOST_NODE_FLAGS } from '../../../common/hostProcess';
+import { isFinal } from '../../../common/model';
+import * as P from '../../../common/protocol';
 import { onCleanup } from './cleanup';
 import { epochMs } from './stats';
 

@@ -4,8 +4,8 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { AgenticApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
-import type { TaskInfo } from '../../../src/shared/model';
-import { ListTasksRequest } from '../../../src/shared/protocol';
+import type { TaskInfo } from '../../../common/model';
+import { ListTasksRequest } from '../../../common/protocol';
 
 export const EXT_ID = 'agentic.agentic-background';
 

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { AgenticApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import type { AgentNode } from '../../../src/views/agentsView';
-import { SubmitRequest } from '../../../src/shared/protocol';
+import { SubmitRequest } from '../../../common/protocol';
 import { connectedSession, fileUri, getApi, sleep, waitFor, withSlow, writeConfig } from '../lib/helpers';
 
 suite('restricted mode (untrusted workspace)', () => {

@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { AgenticApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
-import type { SubmitRequest } from '../../../src/shared/protocol';
+import type { SubmitRequest } from '../../../common/protocol';
 import type { TaskNode } from '../../../src/views/tasksView';
 import { connectedSession, fileUri, getApi, idle, sleep, tasks, waitFor, withSlow, writeConfig } from '../lib/helpers';
 

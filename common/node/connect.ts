@@ -1,5 +1,5 @@
 // Attaching to a workspace's host: read the token beside the socket, connect, say hello.
-// Used by the CLI (and by tests); the extension has its own client in src/hostClient.ts.
+// Used by the CLI, the extension (src/hostClient.ts) and tests.
 import { readFile } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
 import {
@@ -7,10 +7,10 @@ import {
   SocketMessageReader,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import * as P from '../../src/shared/protocol';
-import type { NotificationDef, RequestDef } from '../../src/shared/protocol';
-import type { HostPaths } from '../daemon/paths';
-import { FramedMessageWriter } from '../sdk/framedWriter';
+import * as P from '../protocol';
+import type { NotificationDef, RequestDef } from '../protocol';
+import type { HostPaths } from './paths';
+import { FramedMessageWriter } from './framedWriter';
 
 export class HostNotRunningError extends Error {
   constructor(readonly workspace: string, detail: string) {
@@ -72,7 +72,7 @@ export async function connectHost(paths: HostPaths, client: string, timeoutMs = 
   } catch (err) {
     throw new HostNotRunningError(paths.workspace, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
   }
-  // one write per request (sdk/framedWriter.ts), so the host reads it in one wake-up
+  // one write per request (framedWriter.ts), so the host reads it in one wake-up
   const conn = createMessageConnection(new SocketMessageReader(socket), new FramedMessageWriter(socket, true));
   // when the host goes away, pending requests must fail rather than hang forever
   conn.onClose(() => conn.dispose());
