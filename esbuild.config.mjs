@@ -44,7 +44,9 @@ const builds = [
   // mocha can load them after it has set up its globals; mocha itself comes from node_modules
   {
     entryPoints: Object.fromEntries(
-      readdirSync('test/vscode/suite').filter((f) => f.endsWith('.ts')).map((f) => [f.replace(/\.ts$/, ''), `test/vscode/suite/${f}`]),
+      readdirSync('test/vscode/suite')
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => [f.replace(/\.ts$/, ''), `test/vscode/suite/${f}`]),
     ),
     outdir: 'out/test/vscode',
     external: ['vscode', 'mocha'],
@@ -53,7 +55,13 @@ const builds = [
 
 /** dist/agentic_config.schema.json, contributed through `yamlValidation`, from configSchema.ts. */
 async function writeJsonSchema() {
-  const r = await esbuild.build({ ...common, sourcemap: false, minify: false, entryPoints: ['common/jsonSchema.ts'], write: false });
+  const r = await esbuild.build({
+    ...common,
+    sourcemap: false,
+    minify: false,
+    entryPoints: ['common/jsonSchema.ts'],
+    write: false,
+  });
   const mod = { exports: {} };
   new Function('module', 'exports', 'require', r.outputFiles[0].text)(mod, mod.exports, () => undefined);
   mkdirSync('dist', { recursive: true });

@@ -8,9 +8,15 @@
  * agent, its persona path and prompt template: they decide what a write agent does as much as
  * its argv does, so changing them asks again. (Without them the payload is unchanged.)
  */
-export function approvalPayload(argv: readonly string[], envKeys: readonly string[], cwd: string, ai?: { persona?: string; prompt?: string }): string {
+export function approvalPayload(
+  argv: readonly string[],
+  envKeys: readonly string[],
+  cwd: string,
+  ai?: { persona?: string; prompt?: string },
+): string {
   const keys = [...new Set(envKeys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const base: unknown[] = [[...argv], keys, cwd];
-  if (ai && (ai.persona !== undefined || ai.prompt !== undefined)) base.push({ persona: ai.persona ?? null, prompt: ai.prompt ?? null });
+  if (ai && (ai.persona !== undefined || ai.prompt !== undefined))
+    base.push({ persona: ai.persona ?? null, prompt: ai.prompt ?? null });
   return JSON.stringify(base);
 }

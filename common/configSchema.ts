@@ -50,16 +50,12 @@ export function parseSize(v: unknown): number | undefined {
   return Math.round(Number(m[1]) * SIZE_MULT[(m[2] ?? 'b').toLowerCase()]!);
 }
 
-const duration = z
-  .union([z.number(), z.string()])
-  .refine((v) => parseDuration(v) !== undefined, {
-    message: 'expected a duration: seconds as a number, or a string like "500ms", "2s", "5m", "1h"',
-  });
-const size = z
-  .union([z.number(), z.string()])
-  .refine((v) => parseSize(v) !== undefined, {
-    message: 'expected a size: bytes as a number, or a string like "512MB", "1GB", "256MiB"',
-  });
+const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v) !== undefined, {
+  message: 'expected a duration: seconds as a number, or a string like "500ms", "2s", "5m", "1h"',
+});
+const size = z.union([z.number(), z.string()]).refine((v) => parseSize(v) !== undefined, {
+  message: 'expected a size: bytes as a number, or a string like "512MB", "1GB", "256MiB"',
+});
 
 // ---------------------------------------------------------------------------------------------
 // Schema
@@ -159,7 +155,9 @@ export const backgroundSchema = z.strictObject({
       message: 'expected one of TRACE, DEBUG, INFO, WARNING, WARN, ERROR',
     })
     .optional(),
-  agents: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'agent ids use letters, digits, _ . -'), agentSchema.nullable()).optional(),
+  agents: z
+    .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'agent ids use letters, digits, _ . -'), agentSchema.nullable())
+    .optional(),
   triggers: z.array(triggerSchema).optional(),
   history_limit: z.number().int().min(0).max(100_000).optional(),
 });
@@ -334,8 +332,12 @@ export function resolveConfig(file: RawConfigFile): ResolvedConfig {
       restart: {
         maxRestarts: a.restart?.max_restarts ?? DEFAULTS.restart.maxRestarts,
         windowMs: a.restart?.window !== undefined ? parseDuration(a.restart.window)! : DEFAULTS.restart.windowMs,
-        cooldownMs: a.restart?.cooldown !== undefined ? parseDuration(a.restart.cooldown)! : DEFAULTS.restart.cooldownMs,
-        startTimeoutMs: a.restart?.start_timeout !== undefined ? parseDuration(a.restart.start_timeout)! : DEFAULTS.restart.startTimeoutMs,
+        cooldownMs:
+          a.restart?.cooldown !== undefined ? parseDuration(a.restart.cooldown)! : DEFAULTS.restart.cooldownMs,
+        startTimeoutMs:
+          a.restart?.start_timeout !== undefined
+            ? parseDuration(a.restart.start_timeout)!
+            : DEFAULTS.restart.startTimeoutMs,
       },
       env,
       retryAttempts: a.retry_attempts ?? retryAttempts,

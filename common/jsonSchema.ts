@@ -7,11 +7,15 @@ import { z } from 'zod';
 import { configFileSchema } from './configSchema';
 
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configFileSchema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(configFileSchema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as Record<
+    string,
+    unknown
+  >;
   return {
     ...schema,
     $id: 'https://agentic-background.invalid/agentic_config.schema.json',
     title: 'agentic_config.yaml',
-    description: "Agentic Background: the `background:` section of AgenticScrum's project file (other top-level sections are AgenticScrum's and are not checked).",
+    description:
+      "Agentic Background: the `background:` section of AgenticScrum's project file (other top-level sections are AgenticScrum's and are not checked).",
   };
 }

@@ -4,16 +4,7 @@
 //
 // Plain descriptors (no vscode-jsonrpc import) keep this file free of Node built-ins: each side
 // binds them to its own connection through `RequestDef`/`NotificationDef`.
-import type {
-  AgentInfo,
-  ConfigIssue,
-  Finding,
-  HostStatus,
-  LogRecord,
-  Priority,
-  TaskInfo,
-  TaskState,
-} from './model';
+import type { AgentInfo, ConfigIssue, Finding, HostStatus, LogRecord, Priority, TaskInfo, TaskState } from './model';
 import type { TriggerConfig } from './configSchema';
 
 export const PROTOCOL_VERSION = 1;

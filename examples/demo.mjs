@@ -23,8 +23,11 @@ try {
   const r = agentic('submit', '--agent', 'saa', '--task', 'security-audit', '--wait', '--json');
   if (r.code !== 0 && !r.out) throw new Error(r.err);
   const task = JSON.parse(r.out);
-  for (const f of task.findings ?? []) process.stdout.write(`${f.file}:${f.line}:${f.column} ${f.severity} ${f.message}\n`);
-  process.stdout.write(`${task.findings?.length ?? 0} finding(s); task ${task.id} ${task.state}${task.detail ? ` (${task.detail})` : ''}\n`);
+  for (const f of task.findings ?? [])
+    process.stdout.write(`${f.file}:${f.line}:${f.column} ${f.severity} ${f.message}\n`);
+  process.stdout.write(
+    `${task.findings?.length ?? 0} finding(s); task ${task.id} ${task.state}${task.detail ? ` (${task.detail})` : ''}\n`,
+  );
   code = task.state === 'succeeded' ? 0 : 1;
 } catch (err) {
   process.stderr.write(`demo failed: ${err.message}\n`);

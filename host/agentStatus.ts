@@ -6,12 +6,17 @@ import type { AgentHealth } from './agents/supervisor';
 import type { GateResult, Scheduler } from './queue/scheduler';
 import type { LiveNumbers } from './agents/monitor';
 
-export function agentInfos(cfg: ResolvedConfig, s: Scheduler, gate: (a: AgentConfig) => GateResult | undefined = () => undefined): AgentInfo[] {
+export function agentInfos(
+  cfg: ResolvedConfig,
+  s: Scheduler,
+  gate: (a: AgentConfig) => GateResult | undefined = () => undefined,
+): AgentInfo[] {
   const out: AgentInfo[] = [];
   for (const a of Object.values(cfg.agents)) {
     const running = s.runningFor(a.id);
     const held = a.kind !== 'none' && a.enabled ? gate(a) : undefined;
-    const state = a.kind === 'none' ? 'unconfigured' : !a.enabled || !cfg.enabled ? 'stopped' : running > 0 ? 'running' : 'idle';
+    const state =
+      a.kind === 'none' ? 'unconfigured' : !a.enabled || !cfg.enabled ? 'stopped' : running > 0 ? 'running' : 'idle';
     out.push({
       id: a.id,
       state,
@@ -32,7 +37,15 @@ export function agentInfos(cfg: ResolvedConfig, s: Scheduler, gate: (a: AgentCon
         ...(a.maxCpuPercent !== undefined ? { maxCpuPercent: a.maxCpuPercent } : {}),
         timeoutMs: a.timeoutMs,
       },
-      ...(held ? { reason: held.reason } : a.kind === 'none' ? { reason: 'no command configured' } : !a.enabled ? { reason: 'disabled in agentic_config.yaml' } : !cfg.enabled ? { reason: 'background.enabled is false' } : {}),
+      ...(held
+        ? { reason: held.reason }
+        : a.kind === 'none'
+          ? { reason: 'no command configured' }
+          : !a.enabled
+            ? { reason: 'disabled in agentic_config.yaml' }
+            : !cfg.enabled
+              ? { reason: 'background.enabled is false' }
+              : {}),
     });
   }
   for (const id of s.queuedAgents()) {

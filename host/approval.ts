@@ -23,7 +23,12 @@ export class Approvals {
 
   hash(a: AgentConfig): string {
     return createHash('sha256')
-      .update(approvalPayload(a.command ?? [], Object.keys(a.env), this.cwd, { ...(a.persona !== undefined ? { persona: a.persona } : {}), ...(a.prompt !== undefined ? { prompt: a.prompt } : {}) }))
+      .update(
+        approvalPayload(a.command ?? [], Object.keys(a.env), this.cwd, {
+          ...(a.persona !== undefined ? { persona: a.persona } : {}),
+          ...(a.prompt !== undefined ? { prompt: a.prompt } : {}),
+        }),
+      )
       .digest('hex');
   }
 

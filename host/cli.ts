@@ -35,7 +35,10 @@ exit codes: 0 ok · 1 failure · 2 bad usage or invalid config · 3 host not run
 `;
 
 class Exit extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -45,7 +48,17 @@ const SPECS: Record<string, FlagSpec> = {
   start: { foreground: 'boolean', mode: 'string', json: 'boolean' },
   stop: { timeout: 'string', json: 'boolean' },
   status: { json: 'boolean' },
-  submit: { agent: 'string', task: 'string', file: 'list', priority: 'string', key: 'string', timeout: 'string', wait: 'boolean', json: 'boolean', from: 'string' },
+  submit: {
+    agent: 'string',
+    task: 'string',
+    file: 'list',
+    priority: 'string',
+    key: 'string',
+    timeout: 'string',
+    wait: 'boolean',
+    json: 'boolean',
+    from: 'string',
+  },
   tasks: { state: 'string', agent: 'string', limit: 'string', json: 'boolean' },
   cancel: { json: 'boolean' },
   retry: { json: 'boolean' },
@@ -67,15 +80,24 @@ async function attached(paths: HostPaths): Promise<HostConnection> {
 
 function priorityOf(p: Parsed): Priority | undefined {
   const v = str(p, 'priority');
-  if (v !== undefined && !PRIORITIES.includes(v as Priority)) throw new UsageError(`--priority must be one of ${PRIORITIES.join(', ')}, got "${v}"`);
+  if (v !== undefined && !PRIORITIES.includes(v as Priority))
+    throw new UsageError(`--priority must be one of ${PRIORITIES.join(', ')}, got "${v}"`);
   return v as Priority | undefined;
 }
 
 async function readBatch(from: string): Promise<P.SubmitItem[]> {
-  const text = from === '-' ? await new Promise<string>((resolve) => {
-    let s = '';
-    process.stdin.setEncoding('utf8').on('data', (d) => (s += d)).on('end', () => resolve(s));
-  }) : await readFile(from, 'utf8').catch((e: Error) => { throw new UsageError(`cannot read ${from}: ${e.message}`); });
+  const text =
+    from === '-'
+      ? await new Promise<string>((resolve) => {
+          let s = '';
+          process.stdin
+            .setEncoding('utf8')
+            .on('data', (d) => (s += d))
+            .on('end', () => resolve(s));
+        })
+      : await readFile(from, 'utf8').catch((e: Error) => {
+          throw new UsageError(`cannot read ${from}: ${e.message}`);
+        });
   const items: P.SubmitItem[] = [];
   text.split('\n').forEach((line, i) => {
     if (!line.trim()) return;
@@ -109,7 +131,9 @@ async function submit(paths: HostPaths, p: Parsed): Promise<number> {
     if (from !== undefined) {
       const r = await conn.request(P.SubmitBatchRequest.type, { items, source: 'cli' });
       if (bool(p, 'json')) json(r.results);
-      else for (const x of r.results) out('error' in x ? `line ${x.index + 1}: ${x.error}` : `${x.taskId}${x.coalesced ? ' (coalesced)' : ''}`);
+      else
+        for (const x of r.results)
+          out('error' in x ? `line ${x.index + 1}: ${x.error}` : `${x.taskId}${x.coalesced ? ' (coalesced)' : ''}`);
       return r.results.some((x) => 'error' in x) ? 1 : 0;
     }
     const r = await conn.request(P.SubmitRequest.type, {
@@ -181,7 +205,8 @@ async function run(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'start': {
       const mode = str(p, 'mode');
-      if (mode && mode !== 'development' && mode !== 'production') throw new UsageError(`--mode must be development or production, got "${mode}"`);
+      if (mode && mode !== 'development' && mode !== 'production')
+        throw new UsageError(`--mode must be development or production, got "${mode}"`);
       if (bool(p, 'foreground')) return runForeground(paths, mode);
       const { conn, started } = await startHost(paths, mode ? { mode } : {});
       const s = await conn.request(P.StatusRequest.type, {});
@@ -273,7 +298,9 @@ async function run(argv: string[]): Promise<number> {
       conn.close();
       if (bool(p, 'json')) json(r);
       else {
-        const per = Object.entries(r.agents).map(([a, n]) => `${a}: ${n}`).join(', ');
+        const per = Object.entries(r.agents)
+          .map(([a, n]) => `${a}: ${n}`)
+          .join(', ');
         out(`recorded ${r.total} finding(s)${per ? ` (${per})` : ''} in ${r.file}`);
       }
       return 0;
@@ -282,7 +309,10 @@ async function run(argv: string[]): Promise<number> {
       const conn = await attached(paths);
       const file = str(p, 'file');
       const agent = str(p, 'agent');
-      const r = await conn.request(P.ListFindingsRequest.type, { ...(file ? { file } : {}), ...(agent ? { agent } : {}) });
+      const r = await conn.request(P.ListFindingsRequest.type, {
+        ...(file ? { file } : {}),
+        ...(agent ? { agent } : {}),
+      });
       conn.close();
       if (bool(p, 'json')) json(r.findings);
       else out(r.findings.length ? r.findings.map(fmtFinding).join('\n') : 'no findings');

@@ -79,7 +79,10 @@ export class HostCore {
 
   constructor(readonly opts: HostCoreOptions) {
     this.logger = opts.log.logger();
-    this.approvals = new Approvals(opts.paths.workspace, { restricted: !!opts.restricted, requireApproval: !!opts.requireApproval });
+    this.approvals = new Approvals(opts.paths.workspace, {
+      restricted: !!opts.restricted,
+      requireApproval: !!opts.requireApproval,
+    });
     this.addGate((a) => this.approvals.gate(a));
   }
 
@@ -110,7 +113,11 @@ export class HostCore {
     await mkdir(paths.taskLogsDir, { recursive: true });
     // watch before the first read, so an edit saved during start-up is not missed
     let changedDuringStart = false;
-    const watcher = watchConfig(paths.config, () => (this.scheduler ? void this.reloadConfig('watch') : (changedDuringStart = true)), { logger: this.logger });
+    const watcher = watchConfig(
+      paths.config,
+      () => (this.scheduler ? void this.reloadConfig('watch') : (changedDuringStart = true)),
+      { logger: this.logger },
+    );
     this.unwatch = watcher.close;
     await watcher.ready;
     await this.loadConfig(true);
@@ -118,12 +125,18 @@ export class HostCore {
     this.journal = journal;
     if (replay.corrupt) {
       this.recoveredFrom = replay.corrupt.movedTo;
-      this.logger.error('the task journal was corrupt; it was moved aside and its valid records recovered', { ...replay.corrupt });
+      this.logger.error('the task journal was corrupt; it was moved aside and its valid records recovered', {
+        ...replay.corrupt,
+      });
     }
     if (replay.tornTail) this.logger.warn('ignored a torn last line in the task journal (the host died mid-write)');
     if (this.opts.watchdog !== false) this.watchdog = Watchdog.start(this.logger);
     this.baselines = new Baselines(`${paths.dataDir}/baseline.json`, this.logger);
-    this.monitor = new Monitor({ logger: this.logger, mode: () => this.mode, cgroup: await createCgroupTier(this.logger) });
+    this.monitor = new Monitor({
+      logger: this.logger,
+      mode: () => this.mode,
+      cgroup: await createCgroupTier(this.logger),
+    });
     this.supervisor = new Supervisor({
       workspace: paths.workspace,
       builtinDir: this.opts.builtinDir,
@@ -158,7 +171,10 @@ export class HostCore {
       runner: { run: (req, onStart) => runner.run(req, onStart).then((o) => supervisor.observe(req.agent, o)) },
       logger: this.logger,
       // with --mode applied: concurrency and retries follow the mode the host runs in
-      config: () => (this.opts.modeOverride && this.opts.modeOverride !== this.config.mode ? { ...this.config, mode: this.opts.modeOverride } : this.config),
+      config: () =>
+        this.opts.modeOverride && this.opts.modeOverride !== this.config.mode
+          ? { ...this.config, mode: this.opts.modeOverride }
+          : this.config,
       gate: (a) => this.gate(a),
       events: {
         taskChanged: (t) => this.emit('taskChanged', t),
@@ -168,16 +184,29 @@ export class HostCore {
     });
     await this.reapLeftovers(replay.tasks);
     // rebuild the current findings from the retained history, oldest run first
-    const done = replay.tasks.filter((t) => t.state === 'succeeded' && t.findings).sort((a, b) => ((a.finishedAt ?? '') < (b.finishedAt ?? '') ? -1 : 1));
+    const done = replay.tasks
+      .filter((t) => t.state === 'succeeded' && t.findings)
+      .sort((a, b) => ((a.finishedAt ?? '') < (b.finishedAt ?? '') ? -1 : 1));
     for (const t of done) this.findings.apply(t, t.findings!);
     // those runs may predate the baseline: hide what it accepts now
     await this.refilterBaseline();
     const { requeued, interrupted } = this.scheduler.restore(replay.tasks);
-    if (requeued.length) this.logger.warn(`re-queued ${requeued.length} task(s) that were running when the host stopped`, { ids: requeued.map((t) => t.id) });
-    if (interrupted.length) this.logger.warn(`parked ${interrupted.length} write task(s) as interrupted`, { ids: interrupted.map((t) => t.id) });
+    if (requeued.length)
+      this.logger.warn(`re-queued ${requeued.length} task(s) that were running when the host stopped`, {
+        ids: requeued.map((t) => t.id),
+      });
+    if (interrupted.length)
+      this.logger.warn(`parked ${interrupted.length} write task(s) as interrupted`, {
+        ids: interrupted.map((t) => t.id),
+      });
     if (changedDuringStart) await this.reloadConfig('watch');
     this.scheduler.pump();
-    this.logger.info('host started', { pid: process.pid, workspace: paths.workspace, mode: this.mode, tasks: replay.tasks.length });
+    this.logger.info('host started', {
+      pid: process.pid,
+      workspace: paths.workspace,
+      mode: this.mode,
+      tasks: replay.tasks.length,
+    });
   }
 
   /**
@@ -230,7 +259,8 @@ export class HostCore {
       // signalled; and unlike a check of the leader alone, this finds a group whose leader died.
       // Nothing of the new host runs yet. Costs a /proc scan per recorded group, at start only.
       let ours = false;
-      for (const p of await groupPids(pid, { live: true })) if ((ours = (await procEnv(p, 'AGENTIC_WORKSPACE')) === ws)) break;
+      for (const p of await groupPids(pid, { live: true }))
+        if ((ours = (await procEnv(p, 'AGENTIC_WORKSPACE')) === ws)) break;
       if (ours) {
         this.logger.warn('killing a leftover agent process group from before the restart', { taskId: t.id, pid });
         killGroup(pid, 'SIGKILL');
@@ -238,7 +268,9 @@ export class HostCore {
     }
   }
 
-  private async loadConfig(initial: boolean): Promise<{ applied: boolean; issues: ConfigIssue[]; changedAgents: string[] }> {
+  private async loadConfig(
+    initial: boolean,
+  ): Promise<{ applied: boolean; issues: ConfigIssue[]; changedAgents: string[] }> {
     const file = this.opts.paths.config;
     // only the start takes the cache: a reload is an edit, which the cache has not seen
     const res = await loadConfigCached(file, initial ? this.opts.configCache : undefined);
@@ -247,14 +279,31 @@ export class HostCore {
       const kept = !initial;
       // loaded here, not at the top: zod comes with it, and a valid config never needs it (cache.ts)
       if (initial) this.config = (await loadValidator()).resolveConfig({ background: { agents: {} } });
-      this.configState = { file, exists: res.exists, valid: false, usingDefault: false, issues: res.issues, loadedAt: at, keptPrevious: kept };
-      this.logger.error(`${file} is invalid${kept ? '; the previous configuration stays in force' : ''}`, { issues: res.issues.map((i) => `${i.line ?? '?'}:${i.column ?? '?'} ${i.message}`) });
+      this.configState = {
+        file,
+        exists: res.exists,
+        valid: false,
+        usingDefault: false,
+        issues: res.issues,
+        loadedAt: at,
+        keptPrevious: kept,
+      };
+      this.logger.error(`${file} is invalid${kept ? '; the previous configuration stays in force' : ''}`, {
+        issues: res.issues.map((i) => `${i.line ?? '?'}:${i.column ?? '?'} ${i.message}`),
+      });
       this.emit('statusChanged');
       return { applied: false, issues: res.issues, changedAgents: [] };
     }
     const prev = initial ? undefined : this.config;
     this.config = res.config;
-    this.configState = { file, exists: res.exists, valid: true, usingDefault: !res.exists, issues: res.issues, loadedAt: at };
+    this.configState = {
+      file,
+      exists: res.exists,
+      valid: true,
+      usingDefault: !res.exists,
+      issues: res.issues,
+      loadedAt: at,
+    };
     this.opts.log.setLevel(this.mode === 'development' ? 'debug' : res.config.logLevel);
     let changedAgents: string[] = [];
     if (prev) {
@@ -270,7 +319,9 @@ export class HostCore {
     return { applied: true, issues: res.issues, changedAgents };
   }
 
-  reloadConfig(why: 'watch' | 'request' | 'signal'): Promise<{ applied: boolean; issues: ConfigIssue[]; changedAgents: string[] }> {
+  reloadConfig(
+    why: 'watch' | 'request' | 'signal',
+  ): Promise<{ applied: boolean; issues: ConfigIssue[]; changedAgents: string[] }> {
     this.logger.debug('reloading configuration', { why });
     return this.loadConfig(false);
   }
@@ -290,16 +341,24 @@ export class HostCore {
 
   private async refilterBaseline(): Promise<void> {
     // taskId '': the change comes from the baseline, not from a run (each finding keeps its own)
-    for (const { agent, files } of await this.baselines.refilter(this.findings, this.config)) if (files.length) this.emit('findings', agent, '', files);
+    for (const { agent, files } of await this.baselines.refilter(this.findings, this.config))
+      if (files.length) this.emit('findings', agent, '', files);
   }
 
   agents(): AgentInfo[] {
-    const infos = agentInfos(this.config, this.scheduler, (a) => this.gate(a)).map((i) => withHealth(i, this.supervisor?.health(i.id)));
+    const infos = agentInfos(this.config, this.scheduler, (a) => this.gate(a)).map((i) =>
+      withHealth(i, this.supervisor?.health(i.id)),
+    );
     return withLimits(infos, this.config, this.monitor).map((info) => {
       const a = this.config.agents[info.id];
       if (a?.kind !== 'command') return info;
       // what a client shows for approval: argv template, env keys (never values), and the hash
-      return { ...info, envKeys: Object.keys(a.env).sort(), approvalHash: this.approvals.hash(a), approved: this.approvals.isApproved(a) };
+      return {
+        ...info,
+        envKeys: Object.keys(a.env).sort(),
+        approvalHash: this.approvals.hash(a),
+        approved: this.approvals.isApproved(a),
+      };
     });
   }
 
@@ -307,12 +366,19 @@ export class HostCore {
     const counts = this.scheduler.store.countsByState();
     const rates = this.scheduler.rates();
     const reasons: string[] = [];
-    if (!this.configState.valid) reasons.push(this.configState.keptPrevious ? 'configuration invalid: the previous one stays in force' : 'configuration invalid');
+    if (!this.configState.valid)
+      reasons.push(
+        this.configState.keptPrevious
+          ? 'configuration invalid: the previous one stays in force'
+          : 'configuration invalid',
+      );
     if (this.recoveredFrom) reasons.push(`task journal was corrupt; original kept at ${this.recoveredFrom}`);
-    if (rates.tasksPerMin >= 5 && rates.failureRate > 0.5) reasons.push(`${Math.round(rates.failureRate * 100)}% of tasks failed in the last minute`);
+    if (rates.tasksPerMin >= 5 && rates.failureRate > 0.5)
+      reasons.push(`${Math.round(rates.failureRate * 100)}% of tasks failed in the last minute`);
     const agents = this.agents();
     for (const a of agents) if (a.state === 'quarantined') reasons.push(`agent ${a.id} is quarantined`);
-    const health = !this.configState.valid && !this.configState.keptPrevious ? 'error' : reasons.length ? 'degraded' : 'ok';
+    const health =
+      !this.configState.valid && !this.configState.keptPrevious ? 'error' : reasons.length ? 'degraded' : 'ok';
     return {
       version: HOST_VERSION,
       protocolVersion: PROTOCOL_VERSION,
@@ -331,7 +397,11 @@ export class HostCore {
       rates,
       agents,
       config: this.configState,
-      journal: { file: this.opts.paths.journal, bytes: this.journal.bytes, ...(this.recoveredFrom ? { recoveredFrom: this.recoveredFrom } : {}) },
+      journal: {
+        file: this.opts.paths.journal,
+        bytes: this.journal.bytes,
+        ...(this.recoveredFrom ? { recoveredFrom: this.recoveredFrom } : {}),
+      },
       ...(this.opts.restricted ? { restricted: true } : {}),
       ...(this.opts.requireApproval ? { requireApproval: true } : {}),
     };

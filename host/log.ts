@@ -14,7 +14,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEY_RE.test(k) && (typeof v === 'string' || typeof v === 'number') ? '[redacted]' : redact(v, depth + 1);
+    out[k] =
+      SECRET_KEY_RE.test(k) && (typeof v === 'string' || typeof v === 'number') ? '[redacted]' : redact(v, depth + 1);
   }
   return out;
 }
@@ -54,7 +55,10 @@ export class HostLog {
 
   async open(): Promise<void> {
     await mkdir(this.opts.dir, { recursive: true });
-    this.bytes = await stat(this.file).then((s) => s.size, () => 0);
+    this.bytes = await stat(this.file).then(
+      (s) => s.size,
+      () => 0,
+    );
     this.stream = createWriteStream(this.file, { flags: 'a' });
     this.stream.on('error', () => {
       // A full disk must not take the host down: logging is best effort.
@@ -102,7 +106,8 @@ export class HostLog {
     try {
       await new Promise<void>((r) => (old ? old.end(r) : r()));
       await unlink(`${this.file}.${keep}`).catch(() => undefined);
-      for (let i = keep - 1; i >= 1; i--) await rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
+      for (let i = keep - 1; i >= 1; i--)
+        await rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
       await rename(this.file, `${this.file}.1`).catch(() => undefined);
       this.bytes = 0;
       this.stream = createWriteStream(this.file, { flags: 'a' });

@@ -26,7 +26,13 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { workspace: process.cwd(), launchedBy: 'cli', foreground: false, restricted: false, requireApproval: false };
+  const a: Args = {
+    workspace: process.cwd(),
+    launchedBy: 'cli',
+    foreground: false,
+    restricted: false,
+    requireApproval: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -68,7 +74,9 @@ function configCache(dir: string): { configCache?: { dir: string; build: string 
   if (process.platform === 'win32' || !__filename.endsWith('.js')) return {};
   try {
     // the validator is a file of its own (esbuild.config.mjs): either changing means another build
-    const id = [__filename, join(__dirname, 'config-validator.js')].map((f) => statSync(f)).map((st) => `${st.size}:${st.mtimeMs}`);
+    const id = [__filename, join(__dirname, 'config-validator.js')]
+      .map((f) => statSync(f))
+      .map((st) => `${st.size}:${st.mtimeMs}`);
     return { configCache: { dir, build: `${HOST_VERSION}:${id.join(':')}` } };
   } catch {
     return {};
@@ -77,7 +85,9 @@ function configCache(dir: string): { configCache?: { dir: string; build: string 
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const workspace = await resolveWorkspace(args.workspace).catch(() => fail(`workspace ${args.workspace} does not exist`));
+  const workspace = await resolveWorkspace(args.workspace).catch(() =>
+    fail(`workspace ${args.workspace} does not exist`),
+  );
   const paths = hostPaths(workspace);
   await ensureRuntimeDir(paths.runtimeDir);
   let lock: HostLock;
@@ -94,7 +104,9 @@ async function main(): Promise<void> {
   const log = new HostLog({ dir: paths.logsDir, level: 'info', echo: args.foreground });
   await log.open();
   const logger = log.logger();
-  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { error: String((err as Error)?.stack ?? err) }));
+  process.on('unhandledRejection', (err) =>
+    logger.error('unhandled rejection', { error: String((err as Error)?.stack ?? err) }),
+  );
 
   const token = randomBytes(24).toString('base64url');
   await writeAtomic(paths.token, token, 0o600);
@@ -127,7 +139,12 @@ async function main(): Promise<void> {
       process.exit(0);
     })());
 
-  const server = new HostServer(core, token, log, (p) => void shutdown(p.drainTimeoutMs ?? 10_000, p.reason ?? 'host/shutdown'));
+  const server = new HostServer(
+    core,
+    token,
+    log,
+    (p) => void shutdown(p.drainTimeoutMs ?? 10_000, p.reason ?? 'host/shutdown'),
+  );
   // we hold the lock, so a socket file left behind is stale
   await unlink(paths.socket).catch(() => undefined);
   const netServer = createServer((sock) => {
@@ -143,7 +160,15 @@ async function main(): Promise<void> {
   const startTime = await procStartTime(process.pid);
   await writeAtomic(
     paths.info,
-    JSON.stringify({ pid: process.pid, startTime, socket: paths.socket, workspace, version: HOST_VERSION, launchedBy: args.launchedBy, startedAt: core.startedAt.toISOString() }),
+    JSON.stringify({
+      pid: process.pid,
+      startTime,
+      socket: paths.socket,
+      workspace,
+      version: HOST_VERSION,
+      launchedBy: args.launchedBy,
+      startedAt: core.startedAt.toISOString(),
+    }),
     0o600,
   );
 
@@ -155,12 +180,15 @@ async function main(): Promise<void> {
   if (args.launchedBy === 'extension') {
     const graceMs = Number(process.env.AGENTIC_IDLE_GRACE_MS ?? 60_000);
     let idleSince = Date.now();
-    setInterval(() => {
-      const q = core.scheduler.store.countsByState();
-      const busy = core.clients > 0 || q.queued + q.running + q.retrying > 0;
-      if (busy) idleSince = Date.now();
-      else if (Date.now() - idleSince >= graceMs) void shutdown(0, 'idle without clients');
-    }, Math.min(5000, Math.max(250, graceMs / 4))).unref();
+    setInterval(
+      () => {
+        const q = core.scheduler.store.countsByState();
+        const busy = core.clients > 0 || q.queued + q.running + q.retrying > 0;
+        if (busy) idleSince = Date.now();
+        else if (Date.now() - idleSince >= graceMs) void shutdown(0, 'idle without clients');
+      },
+      Math.min(5000, Math.max(250, graceMs / 4)),
+    ).unref();
   }
 }
 

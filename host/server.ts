@@ -74,7 +74,10 @@ export class HostServer {
       this.findings = [];
       return;
     }
-    const tasks = this.changed.size || this.removed.size ? { changed: [...this.changed.values()].map(slim), removed: [...this.removed] } : undefined;
+    const tasks =
+      this.changed.size || this.removed.size
+        ? { changed: [...this.changed.values()].map(slim), removed: [...this.removed] }
+        : undefined;
     const findings = this.findings;
     const status = this.statusDirty ? this.core.status() : undefined;
     this.changed = new Map();
@@ -83,10 +86,13 @@ export class HostServer {
     this.statusDirty = false;
     for (const c of authed) {
       if (tasks) void c.conn.sendNotification(P.TasksNotification.type.method, tasks).catch(() => undefined);
-      for (const f of findings) void c.conn.sendNotification(P.FindingsNotification.type.method, f).catch(() => undefined);
+      for (const f of findings)
+        void c.conn.sendNotification(P.FindingsNotification.type.method, f).catch(() => undefined);
       if (status) {
         void c.conn.sendNotification(P.StatusNotification.type.method, status).catch(() => undefined);
-        void c.conn.sendNotification(P.AgentsNotification.type.method, { agents: status.agents }).catch(() => undefined);
+        void c.conn
+          .sendNotification(P.AgentsNotification.type.method, { agents: status.agents })
+          .catch(() => undefined);
       }
     }
   }
@@ -114,7 +120,10 @@ export class HostServer {
         throw new ResponseError(P.ErrorCodes.Unauthorized, 'wrong or missing token');
       }
       if (p.protocolVersion !== P.PROTOCOL_VERSION) {
-        throw new ResponseError(P.ErrorCodes.VersionMismatch, `protocol ${p.protocolVersion} is not supported; the host speaks ${P.PROTOCOL_VERSION}`);
+        throw new ResponseError(
+          P.ErrorCodes.VersionMismatch,
+          `protocol ${p.protocolVersion} is not supported; the host speaks ${P.PROTOCOL_VERSION}`,
+        );
       }
       if (this.stopping) throw new ResponseError(P.ErrorCodes.ShuttingDown, 'the host is shutting down');
       client.authed = true;
@@ -122,7 +131,13 @@ export class HostServer {
       core.clients = this.clientCount;
       core.logger.debug('client attached', { client: client.name });
       this.dirty(() => undefined);
-      return { version: HOST_VERSION, protocolVersion: P.PROTOCOL_VERSION, pid: process.pid, workspace: core.opts.paths.workspace, socket: core.opts.socket };
+      return {
+        version: HOST_VERSION,
+        protocolVersion: P.PROTOCOL_VERSION,
+        pid: process.pid,
+        workspace: core.opts.paths.workspace,
+        socket: core.opts.socket,
+      };
     });
 
     on(P.StatusRequest.type, () => core.status());
@@ -143,9 +158,19 @@ export class HostServer {
       return { results: await core.scheduler.submit(p.items, p.source ?? client.name) };
     });
     on(P.ListTasksRequest.type, (p) => {
-      const states = p.state === undefined ? undefined : new Set<TaskState>(Array.isArray(p.state) ? p.state : [p.state]);
-      for (const s of states ?? []) if (!TASK_STATES.includes(s)) throw new ResponseError(P.ErrorCodes.InvalidParams, `unknown state "${s}" (one of ${TASK_STATES.join(', ')})`);
-      const r = core.scheduler.store.list({ ...(states ? { states } : {}), ...(p.agent ? { agent: p.agent } : {}), ...(p.limit ? { limit: p.limit } : {}) });
+      const states =
+        p.state === undefined ? undefined : new Set<TaskState>(Array.isArray(p.state) ? p.state : [p.state]);
+      for (const s of states ?? [])
+        if (!TASK_STATES.includes(s))
+          throw new ResponseError(
+            P.ErrorCodes.InvalidParams,
+            `unknown state "${s}" (one of ${TASK_STATES.join(', ')})`,
+          );
+      const r = core.scheduler.store.list({
+        ...(states ? { states } : {}),
+        ...(p.agent ? { agent: p.agent } : {}),
+        ...(p.limit ? { limit: p.limit } : {}),
+      });
       return { tasks: r.tasks.map(slim), total: r.total };
     });
     on(P.GetTaskRequest.type, (p) => found(core.scheduler.store.get(p.id), p.id));
@@ -164,17 +189,28 @@ export class HostServer {
     });
     on(P.ReloadConfigRequest.type, async () => {
       const r = await core.reloadConfig('request');
-      if (!r.applied) throw new ResponseError(P.ErrorCodes.ConfigInvalid, `${core.opts.paths.config} is invalid; the previous configuration stays in force`, r);
+      if (!r.applied)
+        throw new ResponseError(
+          P.ErrorCodes.ConfigInvalid,
+          `${core.opts.paths.config} is invalid; the previous configuration stays in force`,
+          r,
+        );
       return r;
     });
     on(P.ListFindingsRequest.type, (p) => ({ findings: core.findings.list(p) }));
     on(P.RecordBaselineRequest.type, (p) => {
-      if (p.agent !== undefined && !core.config.agents[p.agent]) throw new ResponseError(P.ErrorCodes.NotFound, `no agent "${p.agent}"`);
+      if (p.agent !== undefined && !core.config.agents[p.agent])
+        throw new ResponseError(P.ErrorCodes.NotFound, `no agent "${p.agent}"`);
       return core.recordBaseline(p.agent);
     });
     on(P.GetConfigRequest.type, () => ({
       triggers: core.config.triggers,
-      agents: Object.values(core.config.agents).map((a) => ({ id: a.id, batch: a.batch, kind: a.kind, enabled: a.enabled })),
+      agents: Object.values(core.config.agents).map((a) => ({
+        id: a.id,
+        batch: a.batch,
+        kind: a.kind,
+        enabled: a.enabled,
+      })),
       ...(core.configState.loadedAt ? { loadedAt: core.configState.loadedAt } : {}),
     }));
     on(P.ApproveAgentRequest.type, (p) => {
@@ -195,7 +231,9 @@ export class HostServer {
           void conn.sendNotification(P.LogNotification.type.method, { records }).catch(() => undefined);
         }, FLUSH_MS);
       });
-      return { records: this.log.backlog(p.backlog ?? 0).filter((r) => LEVEL_RANK[r.level] >= LEVEL_RANK[client.logLevel!]) };
+      return {
+        records: this.log.backlog(p.backlog ?? 0).filter((r) => LEVEL_RANK[r.level] >= LEVEL_RANK[client.logLevel!]),
+      };
     });
 
     conn.onClose(() => {
@@ -215,7 +253,8 @@ export class HostServer {
     if (this.stopping) return;
     this.stopping = true;
     const params: P.WillStopNotification.Params = { reason, ...(requestedBy ? { requestedBy } : {}) };
-    for (const c of this.clients) if (c.authed) void c.conn.sendNotification(P.WillStopNotification.type.method, params).catch(() => undefined);
+    for (const c of this.clients)
+      if (c.authed) void c.conn.sendNotification(P.WillStopNotification.type.method, params).catch(() => undefined);
   }
 
   /** Stop answering new hellos; flush what is pending; close every connection. */

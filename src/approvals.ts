@@ -9,7 +9,11 @@ export interface ApprovalPlan {
   ask: AgentInfo[];
 }
 
-export function planApprovals(agents: readonly AgentInfo[], remembered: Readonly<Record<string, string>>, askedOrDenied: ReadonlySet<string>): ApprovalPlan {
+export function planApprovals(
+  agents: readonly AgentInfo[],
+  remembered: Readonly<Record<string, string>>,
+  askedOrDenied: ReadonlySet<string>,
+): ApprovalPlan {
   const plan: ApprovalPlan = { resend: [], ask: [] };
   for (const a of agents) {
     if (a.approved !== false || !a.approvalHash) continue;
@@ -26,7 +30,9 @@ export function askKey(id: string, hash: string): string {
 /** The text of the approval prompt: exactly what would run, so the user can judge it. */
 export function approvalDetail(a: AgentInfo, cwd: string, changed: boolean): string {
   return [
-    changed ? `The command of agent "${a.id}" changed since you approved it.` : `Agent "${a.id}" from agentic_config.yaml wants to run a command.`,
+    changed
+      ? `The command of agent "${a.id}" changed since you approved it.`
+      : `Agent "${a.id}" from agentic_config.yaml wants to run a command.`,
     '',
     `argv: ${JSON.stringify(a.command ?? [])}`,
     `env keys: ${a.envKeys?.length ? a.envKeys.join(', ') : '(none)'}`,

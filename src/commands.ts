@@ -26,11 +26,19 @@ interface Command {
 
 const connected = (s: Session) => s.client.state === 'connected';
 /** a tree node passes {session, task|agent}; a command-palette call passes nothing */
-const nodeTask = (a: unknown): TaskInfo | undefined => (a && typeof a === 'object' && 'task' in a ? (a as { task: TaskInfo }).task : undefined);
-const nodeSession = (a: unknown): Session | undefined => (a && typeof a === 'object' && 'session' in a ? (a as { session: Session }).session : undefined);
+const nodeTask = (a: unknown): TaskInfo | undefined =>
+  a && typeof a === 'object' && 'task' in a ? (a as { task: TaskInfo }).task : undefined;
+const nodeSession = (a: unknown): Session | undefined =>
+  a && typeof a === 'object' && 'session' in a ? (a as { session: Session }).session : undefined;
 
 export const COMMANDS: Command[] = [
-  { id: 'agenticBackground.start', title: 'Start Host', needs: 'session', filter: (s) => !connected(s), run: (ctx, s) => ctx.startHost(s!) },
+  {
+    id: 'agenticBackground.start',
+    title: 'Start Host',
+    needs: 'session',
+    filter: (s) => !connected(s),
+    run: (ctx, s) => ctx.startHost(s!),
+  },
   { id: 'agenticBackground.stop', title: 'Stop Host', needs: 'connected', run: (ctx, s) => ctx.stopHost(s!) },
   { id: 'agenticBackground.restart', title: 'Restart Host', needs: 'connected', run: (ctx, s) => ctx.restartHost(s!) },
   {
@@ -41,7 +49,10 @@ export const COMMANDS: Command[] = [
       const it = (item as P.SubmitItem | undefined) ?? (await pickSubmit(s!));
       if (!it) return undefined;
       const r = await s!.client.request(P.SubmitRequest.type, { ...it, source: 'vscode' });
-      void vscode.window.setStatusBarMessage(`Agentic Background: task ${r.taskId}${r.coalesced ? ' (coalesced with a queued one)' : ''} submitted`, 4000);
+      void vscode.window.setStatusBarMessage(
+        `Agentic Background: task ${r.taskId}${r.coalesced ? ' (coalesced with a queued one)' : ''} submitted`,
+        4000,
+      );
       return r;
     },
   },
@@ -52,13 +63,19 @@ export const COMMANDS: Command[] = [
     run: async (ctx, s) => {
       const uri = vscode.window.activeTextEditor?.document.uri;
       const rel = uri && relativePath(s!, uri);
-      if (!rel) return void vscode.window.showInformationMessage('Agentic Background: open a file of the workspace first.');
+      if (!rel)
+        return void vscode.window.showInformationMessage('Agentic Background: open a file of the workspace first.');
       const targets = ctx.onSave.matcher(s!)?.match(rel) ?? [];
       if (!targets.length) {
         const it = await pickSubmit(s!);
         return it && s!.client.request(P.SubmitBatchRequest.type, { items: [it], source: 'vscode' });
       }
-      const items = targets.map((t) => ({ agent: t.agent, task: t.task, files: [rel], ...(t.priority ? { priority: t.priority } : {}) }));
+      const items = targets.map((t) => ({
+        agent: t.agent,
+        task: t.task,
+        files: [rel],
+        ...(t.priority ? { priority: t.priority } : {}),
+      }));
       return s!.client.request(P.SubmitBatchRequest.type, { items, source: 'vscode' });
     },
   },
@@ -85,7 +102,13 @@ export const COMMANDS: Command[] = [
     title: 'Open Task Log',
     needs: 'connected',
     run: async (_ctx, s, node) => {
-      const t = nodeTask(node) ?? (await pickTask(s!, ['running', 'succeeded', 'failed', 'cancelled', 'retrying', 'interrupted'], 'Task whose log to open'));
+      const t =
+        nodeTask(node) ??
+        (await pickTask(
+          s!,
+          ['running', 'succeeded', 'failed', 'cancelled', 'retrying', 'interrupted'],
+          'Task whose log to open',
+        ));
       if (!t) return undefined;
       // a read-only document (TaskLogProvider): nothing to save, nothing left dirty on close
       const doc = await vscode.workspace.openTextDocument(taskLogUri(s!, t));
@@ -99,18 +122,32 @@ export const COMMANDS: Command[] = [
     title: 'Restart Agent',
     needs: 'connected',
     run: async (_ctx, s, node) => {
-      const given = node && typeof node === 'object' && 'agent' in node ? (node as { agent: { id: string } }).agent.id : undefined;
-      const id = given ?? (await vscode.window.showQuickPick(s!.agents.map((a) => ({ label: a.id, description: `${a.state}${a.reason ? ` · ${a.reason}` : ''}` })), { placeHolder: 'Agent to restart' }))?.label;
+      const given =
+        node && typeof node === 'object' && 'agent' in node ? (node as { agent: { id: string } }).agent.id : undefined;
+      const id =
+        given ??
+        (
+          await vscode.window.showQuickPick(
+            s!.agents.map((a) => ({ label: a.id, description: `${a.state}${a.reason ? ` · ${a.reason}` : ''}` })),
+            { placeHolder: 'Agent to restart' },
+          )
+        )?.label;
       return id && s!.client.request(P.RestartAgentRequest.type, { id });
     },
   },
-  { id: 'agenticBackground.reloadConfig', title: 'Reload Config', needs: 'connected', run: (ctx, s) => ctx.reloadConfig(s!) },
+  {
+    id: 'agenticBackground.reloadConfig',
+    title: 'Reload Config',
+    needs: 'connected',
+    run: (ctx, s) => ctx.reloadConfig(s!),
+  },
   {
     id: 'agenticBackground.reviewApprovals',
     title: 'Review Agent Approvals',
     needs: 'connected',
     run: (ctx, s) => {
-      if (!ctx.trust.awaiting(s!).length) return void vscode.window.showInformationMessage('Agentic Background: no agent is waiting for approval.');
+      if (!ctx.trust.awaiting(s!).length)
+        return void vscode.window.showInformationMessage('Agentic Background: no agent is waiting for approval.');
       ctx.trust.review(s!);
     },
   },
@@ -121,7 +158,12 @@ export const COMMANDS: Command[] = [
     needs: 'session',
     run: async (_ctx, s) => vscode.window.showTextDocument(await vscode.workspace.openTextDocument(s!.configUri)),
   },
-  { id: 'agenticBackground.createStarterConfig', title: 'Create Starter Config', needs: 'none', run: (ctx) => createStarter(ctx) },
+  {
+    id: 'agenticBackground.createStarterConfig',
+    title: 'Create Starter Config',
+    needs: 'none',
+    run: (ctx) => createStarter(ctx),
+  },
   {
     id: 'agenticBackground.toggleOnSave',
     title: 'Toggle Run on Save',
@@ -138,8 +180,14 @@ export const COMMANDS: Command[] = [
 
 async function createStarter(ctx: Ctx): Promise<vscode.Uri | undefined> {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file' && !ctx.sessionOf(f));
-  if (!folders.length) return void vscode.window.showInformationMessage(`Agentic Background: every folder already has ${CONFIG_FILE_NAME} (or no folder is open).`);
-  const folder = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: `Folder to create ${CONFIG_FILE_NAME} in` });
+  if (!folders.length)
+    return void vscode.window.showInformationMessage(
+      `Agentic Background: every folder already has ${CONFIG_FILE_NAME} (or no folder is open).`,
+    );
+  const folder =
+    folders.length === 1
+      ? folders[0]
+      : await vscode.window.showWorkspaceFolderPick({ placeHolder: `Folder to create ${CONFIG_FILE_NAME} in` });
   if (!folder) return undefined;
   const uri = vscode.Uri.joinPath(folder.uri, CONFIG_FILE_NAME);
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(STARTER_CONFIG));
@@ -162,10 +210,17 @@ async function showActions(ctx: Ctx): Promise<void> {
           { label: '$(refresh) Reload Config', id: 'agenticBackground.reloadConfig' },
         ]
       : []),
-    ...(ctx.sessions.some((s) => ctx.trust.awaiting(s).length) ? [{ label: '$(shield) Review Agent Approvals', id: 'agenticBackground.reviewApprovals' }] : []),
-    { label: `$(${readSettings().onSave ? 'circle-slash' : 'check'}) Turn Run on Save ${readSettings().onSave ? 'Off' : 'On'}`, id: 'agenticBackground.toggleOnSave' },
+    ...(ctx.sessions.some((s) => ctx.trust.awaiting(s).length)
+      ? [{ label: '$(shield) Review Agent Approvals', id: 'agenticBackground.reviewApprovals' }]
+      : []),
+    {
+      label: `$(${readSettings().onSave ? 'circle-slash' : 'check'}) Turn Run on Save ${readSettings().onSave ? 'Off' : 'On'}`,
+      id: 'agenticBackground.toggleOnSave',
+    },
     { label: '$(output) Show Logs', id: 'agenticBackground.showLogs' },
-    ctx.sessions.length ? { label: '$(gear) Open Config', id: 'agenticBackground.openConfig' } : { label: '$(new-file) Create Starter Config', id: 'agenticBackground.createStarterConfig' },
+    ctx.sessions.length
+      ? { label: '$(gear) Open Config', id: 'agenticBackground.openConfig' }
+      : { label: '$(new-file) Create Starter Config', id: 'agenticBackground.createStarterConfig' },
   ];
   const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Agentic Background' });
   if (pick?.id) await vscode.commands.executeCommand(pick.id);
@@ -179,13 +234,21 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
         let s: Session | undefined;
         if (c.needs !== 'none') {
           if (!ctx.sessions.length) {
-            const b = await vscode.window.showWarningMessage(`Agentic Background: no ${CONFIG_FILE_NAME} in this workspace.`, 'Create Starter Config');
+            const b = await vscode.window.showWarningMessage(
+              `Agentic Background: no ${CONFIG_FILE_NAME} in this workspace.`,
+              'Create Starter Config',
+            );
             if (b) await vscode.commands.executeCommand('agenticBackground.createStarterConfig');
             return undefined;
           }
-          s = nodeSession(args[0]) ?? (await pickSession(ctx.sessions, args[0], c.needs === 'connected' ? connected : c.filter));
+          s =
+            nodeSession(args[0]) ??
+            (await pickSession(ctx.sessions, args[0], c.needs === 'connected' ? connected : c.filter));
           if (!s && c.needs === 'connected') {
-            const b = await vscode.window.showWarningMessage('Agentic Background: the host is not running.', 'Start Host');
+            const b = await vscode.window.showWarningMessage(
+              'Agentic Background: the host is not running.',
+              'Start Host',
+            );
             if (b) await vscode.commands.executeCommand('agenticBackground.start');
             return undefined;
           }

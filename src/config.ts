@@ -29,6 +29,8 @@ export function readSettings(): Settings {
 
 /** Toggles on-save for this workspace (or the user when no folder is open). */
 export function setOnSave(on: boolean): Thenable<void> {
-  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target = vscode.workspace.workspaceFolders?.length
+    ? vscode.ConfigurationTarget.Workspace
+    : vscode.ConfigurationTarget.Global;
   return vscode.workspace.getConfiguration(SECTION).update('onSave', on, target);
 }

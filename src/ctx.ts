@@ -37,7 +37,12 @@ export class Ctx implements vscode.Disposable {
 
   constructor(readonly ext: vscode.ExtensionContext) {
     this.trust = new Trust(ext.globalState, this.log);
-    this.onSave = new OnSave((uri) => this.sessionForUri(uri), () => this.trust.trusted, this.log, (s, agent) => this.trust.isDenied(s, agent));
+    this.onSave = new OnSave(
+      (uri) => this.sessionForUri(uri),
+      () => this.trust.trusted,
+      this.log,
+      (s, agent) => this.trust.isDenied(s, agent),
+    );
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${CONFIG_FILE_NAME}`, false, true, true);
     this.subs.push(
       this.log,
@@ -54,7 +59,8 @@ export class Ctx implements vscode.Disposable {
       vscode.workspace.registerTextDocumentContentProvider(TASK_LOG_SCHEME, new TaskLogProvider(() => this.sessions)),
       watcher.onDidCreate((uri) => {
         const f = vscode.workspace.getWorkspaceFolder(uri);
-        if (f && vscode.Uri.joinPath(f.uri, CONFIG_FILE_NAME).toString() === uri.toString()) this.addFolder(f).catch((e) => this.log.error('adding a folder failed', e));
+        if (f && vscode.Uri.joinPath(f.uri, CONFIG_FILE_NAME).toString() === uri.toString())
+          this.addFolder(f).catch((e) => this.log.error('adding a folder failed', e));
       }),
       vscode.workspace.onDidChangeWorkspaceFolders((e) => {
         for (const f of e.removed) this.removeFolder(f);
@@ -63,14 +69,18 @@ export class Ctx implements vscode.Disposable {
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.trustGranted()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration(SECTION)) return;
-        if (e.affectsConfiguration(`${SECTION}.hostLogLevel`)) for (const s of this.sessions) s.subscribeLog().catch((err) => this.log.error('log/subscribe failed', err));
-        if (e.affectsConfiguration(`${SECTION}.autoStart`) && readSettings().autoStart) for (const s of this.sessions) s.client.kick();
+        if (e.affectsConfiguration(`${SECTION}.hostLogLevel`))
+          for (const s of this.sessions) s.subscribeLog().catch((err) => this.log.error('log/subscribe failed', err));
+        if (e.affectsConfiguration(`${SECTION}.autoStart`) && readSettings().autoStart)
+          for (const s of this.sessions) s.client.kick();
         this.update();
       }),
     );
     this.update();
     // the folder scan is async (stat, realpath): activate() returns before it
-    Promise.all((vscode.workspace.workspaceFolders ?? []).map((f) => this.addFolder(f))).catch((err) => this.log.error('scanning the workspace failed', err));
+    Promise.all((vscode.workspace.workspaceFolders ?? []).map((f) => this.addFolder(f))).catch((err) =>
+      this.log.error('scanning the workspace failed', err),
+    );
   }
 
   get sessions(): Session[] {
@@ -90,7 +100,10 @@ export class Ctx implements vscode.Disposable {
     if (f.uri.scheme !== 'file' || this.byFolder.has(key) || this.pending.has(key)) return;
     this.pending.add(key);
     try {
-      const exists = await vscode.workspace.fs.stat(vscode.Uri.joinPath(f.uri, CONFIG_FILE_NAME)).then(() => true, () => false);
+      const exists = await vscode.workspace.fs.stat(vscode.Uri.joinPath(f.uri, CONFIG_FILE_NAME)).then(
+        () => true,
+        () => false,
+      );
       if (!exists) return;
       const s = new Session(f, hostPaths(await realpath(f.uri.fsPath)), {
         log: this.log,
@@ -158,8 +171,14 @@ export class Ctx implements vscode.Disposable {
       void vscode.commands.executeCommand('setContext', `agenticBackground.${k}`, v);
     };
     set('hasConfig', sessions.length > 0);
-    set('hostRunning', sessions.some((s) => s.client.state === 'connected'));
-    set('hostStopped', sessions.some((s) => s.client.state !== 'connected'));
+    set(
+      'hostRunning',
+      sessions.some((s) => s.client.state === 'connected'),
+    );
+    set(
+      'hostStopped',
+      sessions.some((s) => s.client.state !== 'connected'),
+    );
     set('restricted', !this.trust.trusted);
     set('onSave', readSettings().onSave);
   }
@@ -184,7 +203,10 @@ export class Ctx implements vscode.Disposable {
   async reloadConfig(s: Session): Promise<ReloadConfigRequest.Result | undefined> {
     try {
       const r = await s.client.request(ReloadConfigRequest.type, {});
-      void vscode.window.setStatusBarMessage(`Agentic Background: configuration reloaded${r.changedAgents.length ? ` (changed: ${r.changedAgents.join(', ')})` : ''}`, 4000);
+      void vscode.window.setStatusBarMessage(
+        `Agentic Background: configuration reloaded${r.changedAgents.length ? ` (changed: ${r.changedAgents.join(', ')})` : ''}`,
+        4000,
+      );
       return r;
     } catch (err) {
       const e = err as { code?: number; data?: ReloadConfigRequest.Result };
@@ -193,7 +215,10 @@ export class Ctx implements vscode.Disposable {
       this.showConfigIssues(s, issues);
       // not awaited: the message stays until dismissed, the command's result must not wait for it
       void vscode.window
-        .showErrorMessage(`Agentic Background: ${CONFIG_FILE_NAME} has ${issues.length} issue(s); the previous configuration stays in force.`, 'Open Config')
+        .showErrorMessage(
+          `Agentic Background: ${CONFIG_FILE_NAME} has ${issues.length} issue(s); the previous configuration stays in force.`,
+          'Open Config',
+        )
         .then((b) => (b ? vscode.window.showTextDocument(s.configUri) : undefined));
       return e.data;
     }
@@ -202,7 +227,8 @@ export class Ctx implements vscode.Disposable {
   /** Trust granted: hosts we launched restricted come back unrestricted (with approvals). */
   private trustGranted(): void {
     for (const s of this.sessions) {
-      if (s.status?.restricted && s.status.launchedBy === 'extension') this.restartHost(s).catch((err) => this.log.error('restarting the host after trust was granted failed', err));
+      if (s.status?.restricted && s.status.launchedBy === 'extension')
+        this.restartHost(s).catch((err) => this.log.error('restarting the host after trust was granted failed', err));
     }
     this.update();
   }

@@ -72,7 +72,10 @@ export class Diagnostics implements vscode.Disposable {
   }
 
   private render(uri: vscode.Uri, agent: string, list: Finding[], stale: boolean): void {
-    this.collection(agent).set(uri, list.map((f) => toDiagnostic(f, stale)));
+    this.collection(agent).set(
+      uri,
+      list.map((f) => toDiagnostic(f, stale)),
+    );
   }
 
   private scheduleRecheck(uri: vscode.Uri, ms = RECHECK_MS): void {
@@ -110,8 +113,17 @@ export class Diagnostics implements vscode.Disposable {
       issues.map((i) => {
         const line = Math.max(0, (i.line ?? 1) - 1);
         const col = Math.max(0, (i.column ?? 1) - 1);
-        const range = new vscode.Range(line, col, i.endLine ? i.endLine - 1 : line, i.endColumn ? i.endColumn - 1 : col + 1);
-        const d = new vscode.Diagnostic(range, i.path ? `${i.message} (${i.path})` : i.message, i.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
+        const range = new vscode.Range(
+          line,
+          col,
+          i.endLine ? i.endLine - 1 : line,
+          i.endColumn ? i.endColumn - 1 : col + 1,
+        );
+        const d = new vscode.Diagnostic(
+          range,
+          i.path ? `${i.message} (${i.path})` : i.message,
+          i.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error,
+        );
         d.source = 'agentic-bg';
         return d;
       }),
@@ -140,8 +152,17 @@ function toDiagnostic(f: Finding, stale: boolean): vscode.Diagnostic {
   const col = Math.max(0, f.column - 1);
   const endLine = f.endLine !== undefined ? Math.max(line, f.endLine - 1) : line;
   const endCol = f.endColumn !== undefined ? Math.max(0, f.endColumn - 1) : col + 1;
-  const sev = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information, hint: vscode.DiagnosticSeverity.Hint }[f.severity];
-  const d = new vscode.Diagnostic(new vscode.Range(line, col, endLine, endLine === line && endCol <= col ? col + 1 : endCol), stale ? f.message + STALE_SUFFIX : f.message, sev);
+  const sev = {
+    error: vscode.DiagnosticSeverity.Error,
+    warning: vscode.DiagnosticSeverity.Warning,
+    info: vscode.DiagnosticSeverity.Information,
+    hint: vscode.DiagnosticSeverity.Hint,
+  }[f.severity];
+  const d = new vscode.Diagnostic(
+    new vscode.Range(line, col, endLine, endLine === line && endCol <= col ? col + 1 : endCol),
+    stale ? f.message + STALE_SUFFIX : f.message,
+    sev,
+  );
   d.source = f.agent;
   d.code = f.ruleId;
   return d;

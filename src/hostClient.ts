@@ -117,7 +117,15 @@ export class HostClient implements vscode.Disposable {
   }
 
   private async launchAndAttach(): Promise<HostConnection | undefined> {
-    const args = [...HOST_NODE_FLAGS, this.deps.hostScript, '--workspace', this.paths.workspace, '--launched-by', 'extension', ...this.deps.launchFlags()];
+    const args = [
+      ...HOST_NODE_FLAGS,
+      this.deps.hostScript,
+      '--workspace',
+      this.paths.workspace,
+      '--launched-by',
+      'extension',
+      ...this.deps.launchFlags(),
+    ];
     this.deps.log.info(`[${this.name}] launching the host: ${args.slice(HOST_NODE_FLAGS.length + 1).join(' ')}`);
     let exited: string | number | undefined;
     try {

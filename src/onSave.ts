@@ -63,7 +63,11 @@ export class OnSave implements vscode.Disposable {
     const p = this.per(s);
     const builtinOnly = !this.trusted();
     if (p.matcher?.config !== s.config || p.matcher.builtinOnly !== builtinOnly) {
-      p.matcher = { config: s.config, builtinOnly, m: new TriggerMatcher(s.config.triggers, s.config.agents, { builtinOnly }) };
+      p.matcher = {
+        config: s.config,
+        builtinOnly,
+        m: new TriggerMatcher(s.config.triggers, s.config.agents, { builtinOnly }),
+      };
     }
     return p.matcher.m;
   }

@@ -34,7 +34,15 @@ export class TriggerMatcher {
       const a = byId.get(t.agent);
       if (!a || !a.enabled || a.kind === 'none' || (opts.builtinOnly && a.kind !== 'builtin')) continue;
       const test = picomatch(t.files, { dot: true });
-      this.rules.push({ test, target: { agent: t.agent, task: t.task, debounceMs: t.debounceMs, ...(t.priority ? { priority: t.priority } : {}) } });
+      this.rules.push({
+        test,
+        target: {
+          agent: t.agent,
+          task: t.task,
+          debounceMs: t.debounceMs,
+          ...(t.priority ? { priority: t.priority } : {}),
+        },
+      });
     }
   }
 
@@ -76,7 +84,10 @@ function groupKey(t: SaveTarget): string {
 export class SaveBatcher {
   private readonly pending = new Map<string, PendingBatch>();
 
-  constructor(private readonly maxWaitFactor = 10, private readonly minMaxWaitMs = 5000) {}
+  constructor(
+    private readonly maxWaitFactor = 10,
+    private readonly minMaxWaitMs = 5000,
+  ) {}
 
   add(target: SaveTarget, file: string, now: number): void {
     const k = groupKey(target);
@@ -140,7 +151,8 @@ export function toSubmitItems(batches: readonly PendingBatch[], isBatchAgent: (i
   for (const b of batches) {
     const { agent, task, priority } = b.target;
     const groups = isBatchAgent(agent) ? [[...b.files].sort()] : b.files.map((f) => [f]);
-    for (const files of groups) items.push({ agent, task, files, key: saveKey(agent, task, files), ...(priority ? { priority } : {}) });
+    for (const files of groups)
+      items.push({ agent, task, files, key: saveKey(agent, task, files), ...(priority ? { priority } : {}) });
   }
   return items;
 }

@@ -91,7 +91,9 @@ export class Session implements vscode.Disposable {
     on(P.LogNotification.type, (p) => this.deps.log.host(this.name, p.records));
     on(P.WillStopNotification.type, (p) => {
       // someone stopped it on purpose (a command, `agentic-bg stop`, a signal): do not respawn
-      this.deps.log.info(`[${this.name}] the host is stopping (${p.reason}${p.requestedBy ? `, asked by ${p.requestedBy}` : ''})`);
+      this.deps.log.info(
+        `[${this.name}] the host is stopping (${p.reason}${p.requestedBy ? `, asked by ${p.requestedBy}` : ''})`,
+      );
       void this.setStoppedByUser(true);
     });
     this.refresh(conn).catch((err) => this.deps.log.error(`[${this.name}] reading the host's state failed`, err));
@@ -139,7 +141,9 @@ export class Session implements vscode.Disposable {
 
   private trimTasks(): void {
     if (this.tasks.size <= TASK_HISTORY * 2) return;
-    const done = [...this.tasks.values()].filter((t) => t.finishedAt).sort((a, b) => (a.finishedAt! < b.finishedAt! ? -1 : 1));
+    const done = [...this.tasks.values()]
+      .filter((t) => t.finishedAt)
+      .sort((a, b) => (a.finishedAt! < b.finishedAt! ? -1 : 1));
     for (const t of done.slice(0, this.tasks.size - TASK_HISTORY)) this.tasks.delete(t.id);
   }
 

@@ -4,7 +4,11 @@ import * as vscode from 'vscode';
 import { statusView, type FolderHealth } from './statusModel';
 
 export class StatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('agenticBackground.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly item = vscode.window.createStatusBarItem(
+    'agenticBackground.status',
+    vscode.StatusBarAlignment.Left,
+    50,
+  );
   /** every distinct text shown, oldest first (bounded): lets the in-VS Code suite see transitions */
   readonly history: string[] = [];
 
@@ -28,7 +32,12 @@ export class StatusBar implements vscode.Disposable {
     const md = new vscode.MarkdownString(v.tooltip, true);
     md.isTrusted = false;
     this.item.tooltip = md;
-    this.item.backgroundColor = v.tone === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : v.tone === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor =
+      v.tone === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : v.tone === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.item.accessibilityInformation = { label: v.text.replace(/\$\([^)]*\)\s*/g, ''), role: 'button' };
   }
 

@@ -23,11 +23,16 @@ export interface StatusView {
   tone: Tone;
 }
 
-const worse = (a: Tone, b: Tone): Tone => (a === 'error' || b === 'error' ? 'error' : a === 'warning' || b === 'warning' ? 'warning' : 'normal');
+const worse = (a: Tone, b: Tone): Tone =>
+  a === 'error' || b === 'error' ? 'error' : a === 'warning' || b === 'warning' ? 'warning' : 'normal';
 
 export function statusView(folders: readonly FolderHealth[], opts: { onSave: boolean }): StatusView {
   if (folders.length === 0) {
-    return { text: '$(circle-slash) Agentic: no config', tooltip: 'No `agentic_config.yaml` in this workspace.\n\nClick for actions.', tone: 'normal' };
+    return {
+      text: '$(circle-slash) Agentic: no config',
+      tooltip: 'No `agentic_config.yaml` in this workspace.\n\nClick for actions.',
+      tone: 'normal',
+    };
   }
   const connected = folders.filter((f) => f.conn === 'connected' && f.status);
   const restricted = folders.some((f) => f.restricted || f.status?.restricted);
@@ -45,10 +50,13 @@ export function statusView(folders: readonly FolderHealth[], opts: { onSave: boo
       running += f.status!.queue.running;
       queued += f.status!.queue.queued + f.status!.queue.retrying;
     }
-    [icon, head] = running + queued > 0 ? ['$(sync~spin)', `${running} running · ${queued} queued`] : ['$(check)', 'idle'];
+    [icon, head] =
+      running + queued > 0 ? ['$(sync~spin)', `${running} running · ${queued} queued`] : ['$(check)', 'idle'];
   }
   const parts = [head];
-  const quarantined = connected.flatMap((f) => f.status!.agents.filter((a) => a.state === 'quarantined').map((a) => a.id));
+  const quarantined = connected.flatMap((f) =>
+    f.status!.agents.filter((a) => a.state === 'quarantined').map((a) => a.id),
+  );
   if (quarantined.length) {
     parts.push(`${quarantined.length} quarantined`);
     tone = 'error';
@@ -81,18 +89,28 @@ function tooltip(folders: readonly FolderHealth[], opts: { onSave: boolean }): s
   for (const f of folders) {
     const s = f.status;
     if (f.conn !== 'connected' || !s) {
-      const what = f.conn === 'stopped' ? 'stopped (start it from the actions)' : f.conn === 'connecting' ? 'starting…' : `not running${f.detail ? `: ${f.detail}` : ''}`;
+      const what =
+        f.conn === 'stopped'
+          ? 'stopped (start it from the actions)'
+          : f.conn === 'connecting'
+            ? 'starting…'
+            : `not running${f.detail ? `: ${f.detail}` : ''}`;
       lines.push(`- **${f.name}**: host ${what}`);
       continue;
     }
     const q = s.queue;
-    lines.push(`- **${f.name}**: host pid ${s.pid} (${s.launchedBy}), ${s.health}, ${q.running} running, ${q.queued} queued, ${q.retrying} retrying, ${q.failed} failed`);
+    lines.push(
+      `- **${f.name}**: host pid ${s.pid} (${s.launchedBy}), ${s.health}, ${q.running} running, ${q.queued} queued, ${q.retrying} retrying, ${q.failed} failed`,
+    );
     for (const r of s.healthReasons) lines.push(`  - ${r}`);
     if (!s.config.valid) lines.push(`  - \`agentic_config.yaml\` has ${s.config.issues.length} issue(s)`);
-    for (const a of s.agents) if (a.state === 'quarantined') lines.push(`  - agent \`${a.id}\` quarantined: ${a.reason ?? ''}`);
-    if (f.awaitingApproval.length) lines.push(`  - awaiting approval: ${f.awaitingApproval.map((a) => `\`${a}\``).join(', ')}`);
+    for (const a of s.agents)
+      if (a.state === 'quarantined') lines.push(`  - agent \`${a.id}\` quarantined: ${a.reason ?? ''}`);
+    if (f.awaitingApproval.length)
+      lines.push(`  - awaiting approval: ${f.awaitingApproval.map((a) => `\`${a}\``).join(', ')}`);
   }
-  if (folders.some((f) => f.restricted || f.status?.restricted)) lines.push('', '$(shield) Restricted: the workspace is not trusted, so only built-in agents run.');
+  if (folders.some((f) => f.restricted || f.status?.restricted))
+    lines.push('', '$(shield) Restricted: the workspace is not trusted, so only built-in agents run.');
   lines.push('', `On save: ${opts.onSave ? 'on' : 'off'} · click for actions`);
   return lines.join('\n');
 }

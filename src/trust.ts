@@ -18,7 +18,12 @@ export type ApprovalAnswer = 'approve' | 'deny' | undefined;
 export type ApprovalPrompt = (agent: AgentInfo, detail: string) => Thenable<ApprovalAnswer>;
 
 const defaultPrompt: ApprovalPrompt = async (agent, detail) => {
-  const pick = await vscode.window.showWarningMessage(`Allow agent "${agent.id}" to run?`, { modal: true, detail }, 'Approve', 'Deny');
+  const pick = await vscode.window.showWarningMessage(
+    `Allow agent "${agent.id}" to run?`,
+    { modal: true, detail },
+    'Approve',
+    'Deny',
+  );
   return pick === 'Approve' ? 'approve' : pick === 'Deny' ? 'deny' : undefined;
 };
 

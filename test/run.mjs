@@ -31,7 +31,12 @@ const child = spawn(
   [
     // --test-force-exit: a test file whose tests have all finished must not hold the whole run
     // open through a leaked handle (seen once in CI: a connected client socket after a suite)
-    '--import', 'tsx', '--test', '--test-force-exit', '--test-timeout=240000', `--test-concurrency=${concurrency}`,
+    '--import',
+    'tsx',
+    '--test',
+    '--test-force-exit',
+    '--test-timeout=240000',
+    `--test-concurrency=${concurrency}`,
     '--test-reporter=spec',
     ...files,
   ],

@@ -2,18 +2,17 @@
 // Used by the CLI, the extension (src/hostClient.ts) and tests.
 import { readFile } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
-import {
-  createMessageConnection,
-  SocketMessageReader,
-  type MessageConnection,
-} from 'vscode-jsonrpc/node';
+import { createMessageConnection, SocketMessageReader, type MessageConnection } from 'vscode-jsonrpc/node';
 import * as P from '../protocol';
 import type { NotificationDef, RequestDef } from '../protocol';
 import type { HostPaths } from './paths';
 import { FramedMessageWriter } from './framedWriter';
 
 export class HostNotRunningError extends Error {
-  constructor(readonly workspace: string, detail: string) {
+  constructor(
+    readonly workspace: string,
+    detail: string,
+  ) {
     super(`no host is running for ${workspace} (${detail})`);
   }
 }

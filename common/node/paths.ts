@@ -71,6 +71,7 @@ export async function ensureRuntimeDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const st = await lstat(dir);
   if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
-  if (st.uid !== uid()) throw new Error(`${dir} belongs to uid ${st.uid}, not to this user (${uid()}); refusing to use it`);
+  if (st.uid !== uid())
+    throw new Error(`${dir} belongs to uid ${st.uid}, not to this user (${uid()}); refusing to use it`);
   if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
 }

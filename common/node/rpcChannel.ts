@@ -69,7 +69,9 @@ export class RpcChannel {
   request<R>(method: string, params: unknown): RpcCall<R> {
     const id = this.nextId++;
     if (this.dead) return { id, promise: Promise.reject(this.dead) };
-    const promise = new Promise<R>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
+    const promise = new Promise<R>((resolve, reject) =>
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }),
+    );
     this.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? null }));
     return { id, promise };
   }
@@ -128,7 +130,8 @@ export class RpcChannel {
     while (off < buf.length) {
       const headerEnd = buf.indexOf(HEADER_END, off);
       if (headerEnd < 0) {
-        if (buf.length - off > MAX_HEADER_BYTES) return this.broken(`no message header end within ${MAX_HEADER_BYTES} bytes`);
+        if (buf.length - off > MAX_HEADER_BYTES)
+          return this.broken(`no message header end within ${MAX_HEADER_BYTES} bytes`);
         break;
       }
       const len = contentLength(buf.toString('latin1', off, headerEnd));
@@ -164,7 +167,13 @@ export class RpcChannel {
 
   private dispatch(msg: unknown): void {
     if (!msg || typeof msg !== 'object') return;
-    const m = msg as { id?: number | string | null; method?: unknown; params?: unknown; result?: unknown; error?: { code?: number; message?: string; data?: unknown } };
+    const m = msg as {
+      id?: number | string | null;
+      method?: unknown;
+      params?: unknown;
+      result?: unknown;
+      error?: { code?: number; message?: string; data?: unknown };
+    };
     if (typeof m.method === 'string') {
       if (m.id === undefined || m.id === null) this.h.onNotification?.(m.method, m.params);
       else this.answer(m.id, m.method, m.params);
@@ -174,7 +183,14 @@ export class RpcChannel {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
-    if (m.error) p.reject(new ResponseError(typeof m.error.code === 'number' ? m.error.code : ErrorCodes.InternalError, String(m.error.message ?? 'error'), m.error.data));
+    if (m.error)
+      p.reject(
+        new ResponseError(
+          typeof m.error.code === 'number' ? m.error.code : ErrorCodes.InternalError,
+          String(m.error.message ?? 'error'),
+          m.error.data,
+        ),
+      );
     else p.resolve(m.result === undefined ? null : m.result);
   }
 
@@ -201,10 +217,12 @@ function contentLength(header: string): number | string {
   let len: number | undefined;
   for (const line of header.split('\r\n')) {
     const colon = line.indexOf(':');
-    if (colon < 0) return `message header must separate key and value using ':' (got ${JSON.stringify(line.slice(0, 80))}; stdout is reserved for JSON-RPC)`;
+    if (colon < 0)
+      return `message header must separate key and value using ':' (got ${JSON.stringify(line.slice(0, 80))}; stdout is reserved for JSON-RPC)`;
     if (line.slice(0, colon).trim().toLowerCase() === 'content-length') {
       len = Number(line.slice(colon + 1).trim());
-      if (!Number.isInteger(len) || len < 0) return `invalid Content-Length ${JSON.stringify(line.slice(colon + 1).trim())}`;
+      if (!Number.isInteger(len) || len < 0)
+        return `invalid Content-Length ${JSON.stringify(line.slice(colon + 1).trim())}`;
     }
   }
   return len === undefined ? 'message header without Content-Length' : len;

@@ -36,18 +36,21 @@ async function scan(workspace, file) {
   const text = await readFile(isAbsolute(file) ? file : join(workspace, file)).catch(() => undefined);
   if (!text || text.length > MAX_BYTES || text.includes(0)) return []; // gone, too big, or binary
   const findings = [];
-  text.toString('utf8').split('\n').forEach((line, i) => {
-    const m = MARKERS.exec(line);
-    if (!m) return;
-    findings.push({
-      file,
-      line: i + 1,
-      column: m.index + 1,
-      severity: SEVERITY[m[1]],
-      ruleId: m[1].toLowerCase(),
-      message: `${m[1]}: ${m[2].replace(/\s*(\*\/|-->)\s*$/, '').trim() || '(no text)'}`,
+  text
+    .toString('utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      const m = MARKERS.exec(line);
+      if (!m) return;
+      findings.push({
+        file,
+        line: i + 1,
+        column: m.index + 1,
+        severity: SEVERITY[m[1]],
+        ruleId: m[1].toLowerCase(),
+        message: `${m[1]}: ${m[2].replace(/\s*(\*\/|-->)\s*$/, '').trim() || '(no text)'}`,
+      });
     });
-  });
   return findings;
 }
 

@@ -61,7 +61,10 @@ export class AgentLog {
   private async open(): Promise<void> {
     const file = this.file!;
     await mkdir(dirname(file), { recursive: true }).catch(() => undefined);
-    this.bytes = await stat(file).then((s) => s.size, () => 0);
+    this.bytes = await stat(file).then(
+      (s) => s.size,
+      () => 0,
+    );
     const s = createWriteStream(file, { flags: 'a' });
     s.on('error', () => {
       // a full disk must not take the supervisor down: logging is best effort

@@ -46,14 +46,25 @@ export interface Slot {
   started: boolean;
 }
 
-export const isWaitFailure = (x: unknown): x is WaitFailure => !!x && typeof x === 'object' && 'reason' in x && 'detail' in x;
+export const isWaitFailure = (x: unknown): x is WaitFailure =>
+  !!x && typeof x === 'object' && 'reason' in x && 'detail' in x;
 
 /**
  * Settings whose change needs a new process (the limits too: the monitor takes them at spawn);
  * the rest (timeouts, output, priority, restart policy) apply to the running one.
  */
 export const processIdentity = (a: AgentConfig): string =>
-  JSON.stringify([a.persistent, a.kind, a.builtin, a.command, a.env, a.nice, a.enabled, a.maxMemoryBytes, a.maxCpuPercent]);
+  JSON.stringify([
+    a.persistent,
+    a.kind,
+    a.builtin,
+    a.command,
+    a.env,
+    a.nice,
+    a.enabled,
+    a.maxMemoryBytes,
+    a.maxCpuPercent,
+  ]);
 
 export function slotHealth(s: Slot, now: number): AgentHealth {
   const e = s.lastExit;
@@ -67,7 +78,12 @@ export function slotHealth(s: Slot, now: number): AgentHealth {
   if (!s.cfg.persistent) return h;
   if (s.state.phase === 'half-open') return { ...h, state: 'starting', reason: 'trial start after quarantine' };
   if (s.proc?.state === 'starting') return { ...h, state: 'starting', reason: 'waiting for agent/initialize' };
-  if (s.timer && s.restartAt) return { ...h, state: 'starting', reason: `restarting in ${fmtMs(Math.max(0, s.restartAt - now))} after ${exitText(e)}` };
+  if (s.timer && s.restartAt)
+    return {
+      ...h,
+      state: 'starting',
+      reason: `restarting in ${fmtMs(Math.max(0, s.restartAt - now))} after ${exitText(e)}`,
+    };
   return h;
 }
 
@@ -98,9 +114,18 @@ export function waitForReady(s: Slot, req: RunRequest, waitMs: number): Promise<
       off?.();
     };
     const w: Waiter = { resolve: (p) => (done(), resolve(p)), reject: (f) => (done(), reject(f)) };
-    const timer = setTimeout(() => w.reject({ reason: 'timeout', detail: `waited ${fmtMs(waitMs)} for the agent to start${s.lastExit ? `; last ${exitText(s.lastExit)}` : ''}` }), waitMs);
+    const timer = setTimeout(
+      () =>
+        w.reject({
+          reason: 'timeout',
+          detail: `waited ${fmtMs(waitMs)} for the agent to start${s.lastExit ? `; last ${exitText(s.lastExit)}` : ''}`,
+        }),
+      waitMs,
+    );
     s.waiters.add(w);
-    off = whenAborted(req, () => w.reject({ reason: 'cancelled', detail: 'cancelled while waiting for the agent to start' }));
+    off = whenAborted(req, () =>
+      w.reject({ reason: 'cancelled', detail: 'cancelled while waiting for the agent to start' }),
+    );
   });
 }
 

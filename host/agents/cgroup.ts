@@ -48,7 +48,8 @@ async function writable(...files: string[]): Promise<boolean> {
 export async function detectCgroup(env: CgroupEnv = DEFAULT_ENV): Promise<CgroupDetection> {
   const top = await readWords(join(env.root, 'cgroup.controllers'));
   if (!top) return { usable: false, reason: `no cgroup v2 hierarchy at ${env.root} (cgroup v1 or hybrid)` };
-  if (!top.includes('cpu')) return { usable: false, reason: 'the cgroup v2 cpu controller is not enabled on this machine' };
+  if (!top.includes('cpu'))
+    return { usable: false, reason: 'the cgroup v2 cpu controller is not enabled on this machine' };
   let self: string;
   try {
     self = await readFile(env.selfCgroupFile, 'utf8');
@@ -131,7 +132,10 @@ export class CgroupTier {
       if (!(await cg.add(pgid))) throw new Error(`cannot move pid ${pgid} into ${cg.dir}`);
       return cg;
     } catch (err) {
-      this.logger.warn('cannot place an agent in a cgroup; throttling it with signals instead', { pgid, error: (err as Error).message });
+      this.logger.warn('cannot place an agent in a cgroup; throttling it with signals instead', {
+        pgid,
+        error: (err as Error).message,
+      });
       await cg.remove();
       return undefined;
     }
@@ -167,12 +171,16 @@ export class CgroupTier {
   /** Empty cgroups left by a host that was killed: rmdir refuses any that still hold processes. */
   private async removeStale(keep: string): Promise<void> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    for (const n of names) if (STALE_RE.test(n) && join(this.dir, n) !== keep) await rmdir(join(this.dir, n)).catch(() => undefined);
+    for (const n of names)
+      if (STALE_RE.test(n) && join(this.dir, n) !== keep) await rmdir(join(this.dir, n)).catch(() => undefined);
   }
 }
 
 /** The tier for this host, or why not. */
-export async function createCgroupTier(logger: Logger, env: CgroupEnv = DEFAULT_ENV): Promise<CgroupTier | { reason: string }> {
+export async function createCgroupTier(
+  logger: Logger,
+  env: CgroupEnv = DEFAULT_ENV,
+): Promise<CgroupTier | { reason: string }> {
   if (process.platform !== 'linux') return { reason: 'cgroups exist only on Linux' };
   const d = await detectCgroup(env);
   return d.usable ? new CgroupTier(d.dir, env, logger) : { reason: d.reason };

@@ -16,7 +16,8 @@ export function classifyExit(code: number, codes: AgentConfig['exitCodes']): Exi
   return 'failure';
 }
 
-const DELTA_RE = /\bretry[-_ ]after["']?\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)?\b/gi;
+const DELTA_RE =
+  /\bretry[-_ ]after["']?\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)?\b/gi;
 const DATE_RE = /\bretry-after\s*:\s*([A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)/gi;
 
 function unitMs(unit: string | undefined): number {
@@ -48,7 +49,11 @@ export function tailLines(text: string, n: number, width = 200): string[] {
   let end = text.length;
   while (out.length < n && end > 0) {
     const start = text.lastIndexOf('\n', end - 1);
-    const line = text.slice(start + 1, end).replace(ANSI_RE, '').replace(/\r$/, '').trimEnd();
+    const line = text
+      .slice(start + 1, end)
+      .replace(ANSI_RE, '')
+      .replace(/\r$/, '')
+      .trimEnd();
     if (line.trim()) out.push(line.length > width ? `${line.slice(0, width - 1)}…` : line);
     end = start < 0 ? 0 : start;
   }

@@ -148,7 +148,11 @@ function allowance(p: ThrottleParams, wallMs: number): number {
  * One period boundary: account what was used, then decide how long the group may run in the
  * period starting now. runMs >= periodMs means "keep it running"; 0 means "keep it stopped".
  */
-export function throttleStep(s: ThrottleState, x: ThrottleSample, p: ThrottleParams): { state: ThrottleState; runMs: number } {
+export function throttleStep(
+  s: ThrottleState,
+  x: ThrottleSample,
+  p: ThrottleParams,
+): { state: ThrottleState; runMs: number } {
   const dt = Math.max(0, x.nowMs - s.lastAtMs);
   const used = Math.max(0, x.cpuMs - s.lastCpuMs);
   let rate = s.rate;

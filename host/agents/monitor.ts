@@ -12,8 +12,18 @@ import type { EnforcementTier } from '../../common/model';
 import type { Logger } from '../logger';
 import type { AgentCgroup, CgroupTier } from './cgroup';
 import {
-  accountCpu, CpuWindow, decideTier, fmtBytes, fmtLimit, initialThrottle, memoryStep, throttleStep,
-  type CpuMemory, type MemoryState, type Mode, type ThrottleState,
+  accountCpu,
+  CpuWindow,
+  decideTier,
+  fmtBytes,
+  fmtLimit,
+  initialThrottle,
+  memoryStep,
+  throttleStep,
+  type CpuMemory,
+  type MemoryState,
+  type Mode,
+  type ThrottleState,
 } from './limits';
 import { killGroup } from './processTree';
 import { GroupScanner, pageSize, type ProcUsage } from './procSample';
@@ -109,7 +119,11 @@ export class Monitor {
   tierFor(a: { maxCpuPercent?: number; maxMemoryBytes?: number }): { tier: EnforcementTier; reason?: string } {
     const mode = this.opts.mode();
     const tier = decideTier({ mode, ...limitsOf(a), cgroupUsable: this.cgroup !== undefined });
-    if (tier === 'observe-only' && mode === 'development' && (a.maxCpuPercent !== undefined || a.maxMemoryBytes !== undefined)) {
+    if (
+      tier === 'observe-only' &&
+      mode === 'development' &&
+      (a.maxCpuPercent !== undefined || a.maxMemoryBytes !== undefined)
+    ) {
       return { tier, reason: 'development mode: limits are observed and reported, not enforced' };
     }
     if (tier === 'throttle' && a.maxCpuPercent !== undefined) {
@@ -275,7 +289,10 @@ export class Monitor {
     if (g.mem.exceeded && spec.maxMemoryBytes !== undefined) {
       if (g.enforce && !g.memoryFired) {
         g.memoryFired = true;
-        this.logger.warn(`memory limit ${fmtLimit(spec.maxMemoryBytes)} exceeded (${fmtBytes(g.rssBytes)}): killing the process group`, fields);
+        this.logger.warn(
+          `memory limit ${fmtLimit(spec.maxMemoryBytes)} exceeded (${fmtBytes(g.rssBytes)}): killing the process group`,
+          fields,
+        );
         this.release(g.pgid);
         try {
           spec.onMemoryExceeded(g.mem.peakBytes);
@@ -284,14 +301,27 @@ export class Monitor {
         }
       } else if (!g.enforce && !g.warned.has('memory')) {
         g.warned.add('memory');
-        this.logger.warn(`memory limit ${fmtLimit(spec.maxMemoryBytes)} exceeded (${fmtBytes(g.rssBytes)}); not enforced in development mode`, fields);
+        this.logger.warn(
+          `memory limit ${fmtLimit(spec.maxMemoryBytes)} exceeded (${fmtBytes(g.rssBytes)}); not enforced in development mode`,
+          fields,
+        );
       }
     }
     const pct = g.window.percent();
     // a whole window over the limit, with a margin for the 10 ms granularity of the counters
-    if (!g.enforce && spec.maxCpuPercent !== undefined && pct !== undefined && g.window.spanMs() >= 900 && pct > spec.maxCpuPercent + 5 && !g.warned.has('cpu')) {
+    if (
+      !g.enforce &&
+      spec.maxCpuPercent !== undefined &&
+      pct !== undefined &&
+      g.window.spanMs() >= 900 &&
+      pct > spec.maxCpuPercent + 5 &&
+      !g.warned.has('cpu')
+    ) {
       g.warned.add('cpu');
-      this.logger.warn(`CPU ${Math.round(pct)}% over max_cpu_percent ${spec.maxCpuPercent}; not enforced in development mode`, fields);
+      this.logger.warn(
+        `CPU ${Math.round(pct)}% over max_cpu_percent ${spec.maxCpuPercent}; not enforced in development mode`,
+        fields,
+      );
     }
     // members forked before the leader was moved stay in the host's cgroup until moved here
     if (g.cg) for (const pid of g.pids) if (!g.cg.moved.has(pid)) void g.cg.add(pid);
@@ -331,7 +361,10 @@ export class Monitor {
   }
 }
 
-function limitsOf(a: { maxCpuPercent?: number; maxMemoryBytes?: number }): { maxCpuPercent?: number; maxMemoryBytes?: number } {
+function limitsOf(a: { maxCpuPercent?: number; maxMemoryBytes?: number }): {
+  maxCpuPercent?: number;
+  maxMemoryBytes?: number;
+} {
   return {
     ...(a.maxCpuPercent !== undefined ? { maxCpuPercent: a.maxCpuPercent } : {}),
     ...(a.maxMemoryBytes !== undefined ? { maxMemoryBytes: a.maxMemoryBytes } : {}),

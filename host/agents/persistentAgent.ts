@@ -79,7 +79,13 @@ export class AgentProcess {
     let child: ChildProcess;
     try {
       // detached: setsid(), so the agent and everything it starts form one group we can kill whole
-      child = spawn(command, args, { cwd: this.o.cwd, env: this.o.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+      child = spawn(command, args, {
+        cwd: this.o.cwd,
+        env: this.o.env,
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
     } catch (err) {
       return this.fail('spawn_error', `spawn failed: ${(err as Error).message}`);
     }
@@ -87,7 +93,12 @@ export class AgentProcess {
     child.on('error', () => undefined); // reported through pid === undefined / 'exit'
     if (child.pid === undefined) {
       const err = await new Promise<NodeJS.ErrnoException>((r) => child.once('error', r));
-      const detail = err.code === 'ENOENT' ? `command not found: ${command} (or no directory ${this.o.cwd})` : err.code === 'EACCES' ? `permission denied: ${command}` : `spawn failed: ${err.message}`;
+      const detail =
+        err.code === 'ENOENT'
+          ? `command not found: ${command} (or no directory ${this.o.cwd})`
+          : err.code === 'EACCES'
+            ? `permission denied: ${command}`
+            : `spawn failed: ${err.message}`;
       return this.fail('spawn_error', detail);
     }
     const pid = (this.pid = child.pid);
@@ -108,17 +119,28 @@ export class AgentProcess {
       },
       // a broken frame: the agent printed to stdout (write errors are EPIPE, reported by the exit)
       onError: (err) => {
-        if (this.state !== 'exited') this.kill('protocol', `protocol error on stdout: ${err.message} (stdout is reserved for JSON-RPC; log to stderr)`);
+        if (this.state !== 'exited')
+          this.kill(
+            'protocol',
+            `protocol error on stdout: ${err.message} (stdout is reserved for JSON-RPC; log to stderr)`,
+          );
       },
     });
     this.conn = conn;
     this.closed = new Promise((r) => child.once('close', () => r()));
     child.once('exit', (code, signal) => void this.onExit(pid, code, signal));
 
-    const startTimer = setTimeout(() => this.kill('start_timeout', `no answer to agent/initialize within ${fmtMs(this.o.startTimeoutMs)}`), this.o.startTimeoutMs);
+    const startTimer = setTimeout(
+      () => this.kill('start_timeout', `no answer to agent/initialize within ${fmtMs(this.o.startTimeoutMs)}`),
+      this.o.startTimeoutMs,
+    );
     try {
       const init = (await Promise.race([
-        conn.request(AgentMethods.initialize, { protocolVersion: AGENT_PROTOCOL_VERSION, agent: this.o.id, workspace: this.o.workspace }).promise,
+        conn.request(AgentMethods.initialize, {
+          protocolVersion: AGENT_PROTOCOL_VERSION,
+          agent: this.o.id,
+          workspace: this.o.workspace,
+        }).promise,
         this.exited.then((e) => Promise.reject(e)),
       ])) as InitializeResult | null;
       clearTimeout(startTimer);
@@ -146,7 +168,8 @@ export class AgentProcess {
    */
   request<R>(method: string, params: unknown): AgentCall<R> {
     const conn = this.conn;
-    if (!conn || this.state === 'exited') return { promise: this.exited.then((e) => Promise.reject(e)), cancel: () => undefined };
+    if (!conn || this.state === 'exited')
+      return { promise: this.exited.then((e) => Promise.reject(e)), cancel: () => undefined };
     const call = conn.request<R>(method, params);
     const promise = call.promise.catch((err: unknown): Promise<R> => {
       // the connection broke because the process is going: report how it went, not the pipe
@@ -200,10 +223,13 @@ export class AgentProcess {
     if (typeof ms !== 'number' || !(ms > 0)) return;
     this.lastSeen = Date.now();
     const limit = ms * HEARTBEAT_TOLERANCE;
-    this.beatTimer = setInterval(() => {
-      const silent = Date.now() - this.lastSeen;
-      if (silent > limit) this.kill('hung', `no heartbeat for ${fmtMs(silent)} (it promised one every ${fmtMs(ms)})`);
-    }, Math.max(10, Math.min(ms, 1000)));
+    this.beatTimer = setInterval(
+      () => {
+        const silent = Date.now() - this.lastSeen;
+        if (silent > limit) this.kill('hung', `no heartbeat for ${fmtMs(silent)} (it promised one every ${fmtMs(ms)})`);
+      },
+      Math.max(10, Math.min(ms, 1000)),
+    );
     this.beatTimer.unref();
   }
 
@@ -214,14 +240,14 @@ export class AgentProcess {
       const all = carry + text;
       const lines = all.split('\n');
       carry = lines.pop() ?? '';
-      if (carry.length > 64 * 1024) lines.push(carry), (carry = '');
+      if (carry.length > 64 * 1024) (lines.push(carry), (carry = ''));
       for (const l of lines) this.o.onStderrLine(pid, l.endsWith('\r') ? l.slice(0, -1) : l);
     };
     child.stderr!.on('data', (d: Buffer) => emit(dec.write(d)));
     child.stderr!.on('error', () => undefined);
     child.stderr!.on('end', () => {
       emit(dec.end());
-      if (carry) this.o.onStderrLine(pid, carry), (carry = '');
+      if (carry) (this.o.onStderrLine(pid, carry), (carry = ''));
     });
   }
 
@@ -238,7 +264,14 @@ export class AgentProcess {
     await Promise.race([this.closed, delay(200)]);
     const how = signal ? `killed by ${signal}` : `exit code ${code}`;
     const k = this.killedFor;
-    this.resolveExited({ why: k?.why ?? 'exited', code, signal, detail: k ? `${k.detail} (${how})` : how, wasReady, at: Date.now() });
+    this.resolveExited({
+      why: k?.why ?? 'exited',
+      code,
+      signal,
+      detail: k ? `${k.detail} (${how})` : how,
+      wasReady,
+      at: Date.now(),
+    });
     this.conn?.dispose();
   }
 
@@ -252,7 +285,15 @@ export class AgentProcess {
 
 /** vscode-jsonrpc's own errors for a connection that closed or was disposed under a request */
 function isConnectionError(err: unknown): boolean {
-  return err instanceof ResponseError && [ErrorCodes.PendingResponseRejected, ErrorCodes.ConnectionInactive, ErrorCodes.MessageWriteError, ErrorCodes.MessageReadError].includes(err.code as never);
+  return (
+    err instanceof ResponseError &&
+    [
+      ErrorCodes.PendingResponseRejected,
+      ErrorCodes.ConnectionInactive,
+      ErrorCodes.MessageWriteError,
+      ErrorCodes.MessageReadError,
+    ].includes(err.code as never)
+  );
 }
 
 export function isExitInfo(x: unknown): x is ExitInfo {

@@ -72,8 +72,13 @@ export function runTaskOnProcess(o: PersistentTaskOptions): Promise<RunOutcome> 
     if (stopped) return;
     stopped = why;
     call.cancel(); // $/cancelRequest for this request id
-    o.trace.add(`-- ${why === 'timeout' ? `timed out after ${fmtMs(req.timeoutMs)}` : 'cancelled'}: $/cancelRequest sent`);
-    graceTimer = setTimeout(() => proc.kill('hung', `task ${id} did not stop within ${fmtMs(o.cancelGraceMs)} of its $/cancelRequest`), o.cancelGraceMs);
+    o.trace.add(
+      `-- ${why === 'timeout' ? `timed out after ${fmtMs(req.timeoutMs)}` : 'cancelled'}: $/cancelRequest sent`,
+    );
+    graceTimer = setTimeout(
+      () => proc.kill('hung', `task ${id} did not stop within ${fmtMs(o.cancelGraceMs)} of its $/cancelRequest`),
+      o.cancelGraceMs,
+    );
   };
   // the timeout runs from here, when the agent receives the task (a start is bounded by start_timeout)
   const clearDeadline = deadlines.add(req.timeoutMs, () => stop('timeout'));
@@ -99,7 +104,9 @@ export function runTaskOnProcess(o: PersistentTaskOptions): Promise<RunOutcome> 
  */
 function logged(outcome: RunOutcome, o: PersistentTaskOptions): RunOutcome | Promise<RunOutcome> {
   if (o.trace.quiet && !outcome.reason && (o.req.task.attemptLog?.length ?? 0) <= 1) return outcome;
-  o.trace.add(`-- ${outcome.reason ? `${outcome.reason}: ${outcome.detail ?? ''}` : `done: exit code ${outcome.exitCode}, ${outcome.findings.length} finding(s)`}`);
+  o.trace.add(
+    `-- ${outcome.reason ? `${outcome.reason}: ${outcome.detail ?? ''}` : `done: exit code ${outcome.exitCode}, ${outcome.findings.length} finding(s)`}`,
+  );
   return writeFile(join(o.taskLogsDir, `${o.req.task.id}.log`), o.trace.text()).then(
     () => outcome,
     () => outcome,
@@ -107,34 +114,62 @@ function logged(outcome: RunOutcome, o: PersistentTaskOptions): RunOutcome | Pro
 }
 
 /** the outcome of an answer; a promise only when findings need their content hashes */
-function classify(r: Answer, stopped: 'timeout' | 'cancelled' | undefined, o: PersistentTaskOptions): RunOutcome | Promise<RunOutcome> {
+function classify(
+  r: Answer,
+  stopped: 'timeout' | 'cancelled' | undefined,
+  o: PersistentTaskOptions,
+): RunOutcome | Promise<RunOutcome> {
   const pid = o.proc.pid;
   const base: RunOutcome = { exitCode: null, signal: null, findings: [], ...(pid !== undefined ? { pid } : {}) };
-  const killed = !r.ok && isExitInfo(r.error) && r.error.why === 'hung' ? '; it did not stop, so the agent was restarted' : '';
-  if (stopped === 'timeout') return { ...base, reason: 'timeout', detail: `timed out after ${fmtMs(o.req.timeoutMs)}${killed}` };
+  const killed =
+    !r.ok && isExitInfo(r.error) && r.error.why === 'hung' ? '; it did not stop, so the agent was restarted' : '';
+  if (stopped === 'timeout')
+    return { ...base, reason: 'timeout', detail: `timed out after ${fmtMs(o.req.timeoutMs)}${killed}` };
   if (stopped === 'cancelled') return { ...base, reason: 'cancelled', detail: `cancelled${killed}` };
   if (!r.ok) return failed(r.error, base);
   const value = r.value ?? {};
-  if (typeof value !== 'object' || Array.isArray(value)) return { ...base, reason: 'output_error', detail: 'agent/runTask must answer an object { findings?, exitCode? }' };
+  if (typeof value !== 'object' || Array.isArray(value))
+    return { ...base, reason: 'output_error', detail: 'agent/runTask must answer an object { findings?, exitCode? }' };
   const raw = value.findings ?? [];
-  if (!Array.isArray(raw)) return { ...base, reason: 'output_error', detail: 'agent/runTask: findings must be an array' };
+  if (!Array.isArray(raw))
+    return { ...base, reason: 'output_error', detail: 'agent/runTask: findings must be an array' };
   if (raw.length === 0 && value.exitCode === undefined) {
     base.exitCode = 0; // the common answer, {}: nothing to check or fingerprint
     return base;
   }
   // the findings-json parser is the one place a finding from an agent is checked and built
-  const parsed = parseFindingsJson(JSON.stringify(raw), { workspace: o.workspace, agent: o.req.agent.id, taskId: o.req.task.id });
-  if (parsed.error) return { ...base, reason: 'output_error', detail: `agent/runTask: ${parsed.error.replace(/^findings-json: /, '')}` };
+  const parsed = parseFindingsJson(JSON.stringify(raw), {
+    workspace: o.workspace,
+    agent: o.req.agent.id,
+    taskId: o.req.task.id,
+  });
+  if (parsed.error)
+    return {
+      ...base,
+      reason: 'output_error',
+      detail: `agent/runTask: ${parsed.error.replace(/^findings-json: /, '')}`,
+    };
   const code = value.exitCode ?? (parsed.findings.length ? 1 : 0);
-  if (code !== 0 && code !== 1 && code !== 2) return { ...base, reason: 'agent_error', detail: `agent/runTask answered exitCode ${JSON.stringify(code)} (expected 0, 1 or 2)` };
-  if (code === 2) return { ...base, exitCode: 2, detail: 'exit code 2: configuration or usage error (the agent said so)' };
+  if (code !== 0 && code !== 1 && code !== 2)
+    return {
+      ...base,
+      reason: 'agent_error',
+      detail: `agent/runTask answered exitCode ${JSON.stringify(code)} (expected 0, 1 or 2)`,
+    };
+  if (code === 2)
+    return { ...base, exitCode: 2, detail: 'exit code 2: configuration or usage error (the agent said so)' };
   // fingerprints and the baseline (`baseline: true`) are applied after this, by TaskRunner
-  return addContentHashes(parsed.findings, o.workspace).then(() => ({ ...base, exitCode: code, findings: parsed.findings }));
+  return addContentHashes(parsed.findings, o.workspace).then(() => ({
+    ...base,
+    exitCode: code,
+    findings: parsed.findings,
+  }));
 }
 
 function failed(err: unknown, base: RunOutcome): RunOutcome {
   if (isExitInfo(err)) return { ...base, ...exitOutcome(err) };
-  if (err instanceof ResponseError) return { ...base, reason: 'agent_error', detail: `the agent answered with an error: ${err.message}` };
+  if (err instanceof ResponseError)
+    return { ...base, reason: 'agent_error', detail: `the agent answered with an error: ${err.message}` };
   return { ...base, reason: 'agent_error', detail: String((err as Error)?.message ?? err) };
 }
 
@@ -151,7 +186,11 @@ export function exitOutcome(e: ExitInfo): Pick<RunOutcome, 'reason' | 'detail' |
     case 'stopped':
       return { ...k, reason: 'agent_unavailable', detail: 'the agent was stopped while running this task' };
     default:
-      return { ...k, reason: e.signal ? 'signal' : 'exit_code', detail: `the agent process ended while running this task (${e.detail})` };
+      return {
+        ...k,
+        reason: e.signal ? 'signal' : 'exit_code',
+        detail: `the agent process ended while running this task (${e.detail})`,
+      };
   }
 }
 

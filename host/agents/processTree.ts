@@ -53,7 +53,6 @@ export async function procStartTime(pid: number): Promise<string | undefined> {
   return (await procStat(pid))?.startTime;
 }
 
-
 /**
  * The value of `name` in the environment PID was exec'd with (/proc/PID/environ), or undefined
  * (no such variable, the process is gone, or it is not ours to read).

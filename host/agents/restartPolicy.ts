@@ -96,7 +96,11 @@ export function onReady(s: RestartState, now: number): RestartState {
 }
 
 /** The agent failed (crashed, hung, failed to start). Decides between a restart and quarantine. */
-export function onFailure(prev: RestartState, o: RestartPolicyOptions, now: number): { state: RestartState; decision: Decision } {
+export function onFailure(
+  prev: RestartState,
+  o: RestartPolicyOptions,
+  now: number,
+): { state: RestartState; decision: Decision } {
   const s = settle(prev, o, now);
   const failures = [...s.failures.filter((t) => now - t < o.windowMs), now];
   const consecutive = s.consecutive + 1;
@@ -105,7 +109,15 @@ export function onFailure(prev: RestartState, o: RestartPolicyOptions, now: numb
     const cooldownMs = cooldownFor(s.quarantines, o);
     const until = now + cooldownMs;
     return {
-      state: { ...s, phase: 'quarantined', failures, consecutive, quarantines: s.quarantines + 1, until, readyAt: undefined },
+      state: {
+        ...s,
+        phase: 'quarantined',
+        failures,
+        consecutive,
+        quarantines: s.quarantines + 1,
+        until,
+        readyAt: undefined,
+      },
       decision: { kind: 'quarantine', until, cooldownMs, failuresInWindow: failures.length, trialFailed },
     };
   }

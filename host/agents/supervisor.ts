@@ -9,7 +9,17 @@ import type { AgentConfig, ResolvedConfig } from '../../common/configSchema';
 import type { Logger } from '../logger';
 import type { GateResult, RunOutcome, RunRequest } from '../queue/scheduler';
 import { AgentLog } from './agentLog';
-import { exitText, isWaitFailure, processIdentity, quarantineText, rejectWaiters, slotHealth, waitForReady, type AgentHealth, type Slot } from './agentSlot';
+import {
+  exitText,
+  isWaitFailure,
+  processIdentity,
+  quarantineText,
+  rejectWaiters,
+  slotHealth,
+  waitForReady,
+  type AgentHealth,
+  type Slot,
+} from './agentSlot';
 import { memoryDetail } from './limits';
 import type { Monitor } from './monitor';
 import { AgentProcess, fmtMs, type ExitInfo } from './persistentAgent';
@@ -42,7 +52,13 @@ export interface SupervisorDeps {
   mayRun?(a: AgentConfig): boolean;
 }
 
-const unavailable = (detail: string): RunOutcome => ({ exitCode: null, signal: null, findings: [], reason: 'agent_unavailable', detail });
+const unavailable = (detail: string): RunOutcome => ({
+  exitCode: null,
+  signal: null,
+  findings: [],
+  reason: 'agent_unavailable',
+  detail,
+});
 
 export class Supervisor {
   private readonly slots = new Map<string, Slot>();
@@ -66,13 +82,31 @@ export class Supervisor {
     } catch (f) {
       return isWaitFailure(f) ? { exitCode: null, signal: null, findings: [], ...f } : unavailable(String(f));
     }
-    const trace = new TaskTrace(() => `-- task ${req.task.id} (attempt ${req.attempt}) on persistent agent ${slot.id}, pid ${proc.pid}`);
+    const trace = new TaskTrace(
+      () => `-- task ${req.task.id} (attempt ${req.attempt}) on persistent agent ${slot.id}, pid ${proc.pid}`,
+    );
     slot.inFlight.set(req.task.id, trace);
     onStart(proc.pid!);
     this.changed();
     try {
-      const payload = { id: req.task.id, agent: req.task.agent, task: req.task.task, files: req.task.files, ...(req.task.params ? { params: req.task.params } : {}), attempt: req.attempt, workspace: this.d.workspace };
-      const o = await runTaskOnProcess({ proc, req, payload, cancelGraceMs: this.grace, workspace: this.d.workspace, taskLogsDir: this.d.taskLogsDir, trace });
+      const payload = {
+        id: req.task.id,
+        agent: req.task.agent,
+        task: req.task.task,
+        files: req.task.files,
+        ...(req.task.params ? { params: req.task.params } : {}),
+        attempt: req.attempt,
+        workspace: this.d.workspace,
+      };
+      const o = await runTaskOnProcess({
+        proc,
+        req,
+        payload,
+        cancelGraceMs: this.grace,
+        workspace: this.d.workspace,
+        taskLogsDir: this.d.taskLogsDir,
+        trace,
+      });
       const line = slot.log.lastLine();
       if ((o.reason === 'exit_code' || o.reason === 'signal') && line) o.detail = `${o.detail}: ${line}`;
       return o;
@@ -88,7 +122,8 @@ export class Supervisor {
     const s = this.slots.get(a.id);
     if (!s) return undefined;
     if (s.state.phase === 'quarantined') return { reason: s.quarantine ?? 'quarantined', refuse: false };
-    if (s.state.phase === 'half-open' && a.persistent) return { reason: `trial start after quarantine in progress (${s.quarantine ?? ''})`, refuse: false };
+    if (s.state.phase === 'half-open' && a.persistent)
+      return { reason: `trial start after quarantine in progress (${s.quarantine ?? ''})`, refuse: false };
     return undefined;
   }
 
@@ -104,7 +139,14 @@ export class Supervisor {
     if (agent.persistent || agent.kind === 'none') return o;
     if (o.reason === 'spawn_error') {
       const s = this.slotFor(agent);
-      s.lastExit = { why: 'spawn_error', code: null, signal: null, detail: o.detail ?? 'could not start the agent', wasReady: false, at: Date.now() };
+      s.lastExit = {
+        why: 'spawn_error',
+        code: null,
+        signal: null,
+        detail: o.detail ?? 'could not start the agent',
+        wasReady: false,
+        at: Date.now(),
+      };
       this.failed(s);
     } else if (o.pid !== undefined) {
       const s = this.slots.get(agent.id);
@@ -159,7 +201,15 @@ export class Supervisor {
     let s = this.slots.get(a.id);
     if (s?.cfg === a) return s; // the same config object: nothing changed (the common case)
     if (!s) {
-      s = { id: a.id, cfg: a, state: policy.initialRestartState(), log: new AgentLog(a.persistent ? join(this.d.logsDir, 'agents', `${a.id}.log`) : undefined), waiters: new Set(), inFlight: new Map(), started: false };
+      s = {
+        id: a.id,
+        cfg: a,
+        state: policy.initialRestartState(),
+        log: new AgentLog(a.persistent ? join(this.d.logsDir, 'agents', `${a.id}.log`) : undefined),
+        waiters: new Set(),
+        inFlight: new Map(),
+        started: false,
+      };
       this.slots.set(a.id, s);
     } else if (processIdentity(s.cfg) !== processIdentity(a)) {
       // the user changed what runs: old failures say nothing about the new command
@@ -170,7 +220,8 @@ export class Supervisor {
       s.state = policy.resetRestartState();
       s.quarantine = undefined;
       s.cfg = a;
-      if (s.proc) s.retire = 'restart'; // a one-shot agent now: the process just stops
+      if (s.proc)
+        s.retire = 'restart'; // a one-shot agent now: the process just stops
       else if (a.persistent && s.started) this.startProcess(s);
       this.maybeRetire(s);
       this.changed();
@@ -182,7 +233,8 @@ export class Supervisor {
   private ready(s: Slot, req: RunRequest, waitMs: number): Promise<AgentProcess> {
     if (this.stopping) return Promise.reject({ reason: 'agent_unavailable', detail: 'the host is stopping' });
     if (s.proc?.state === 'ready' && !s.retire) return Promise.resolve(s.proc);
-    if (s.state.phase === 'quarantined') return Promise.reject({ reason: 'agent_unavailable', detail: s.quarantine ?? 'quarantined' });
+    if (s.state.phase === 'quarantined')
+      return Promise.reject({ reason: 'agent_unavailable', detail: s.quarantine ?? 'quarantined' });
     s.started = true;
     if (!s.proc && !s.timer) this.startProcess(s);
     return waitForReady(s, req, waitMs);
@@ -194,8 +246,17 @@ export class Supervisor {
     clearTimeout(s.timer);
     s.timer = undefined;
     const a = s.cfg;
-    const argv = a.kind === 'builtin' ? [this.d.nodePath ?? process.execPath, join(this.d.builtinDir, `builtin-${a.builtin}.js`)] : substituteArgv(a.command ?? [], { files: [], workspace: this.d.workspace, task: '' });
-    const env: NodeJS.ProcessEnv = { ...process.env, ...a.env, AGENTIC_WORKSPACE: this.d.workspace, AGENTIC_AGENT: a.id, AGENTIC_SDK: join(this.d.builtinDir, 'sdk.js') };
+    const argv =
+      a.kind === 'builtin'
+        ? [this.d.nodePath ?? process.execPath, join(this.d.builtinDir, `builtin-${a.builtin}.js`)]
+        : substituteArgv(a.command ?? [], { files: [], workspace: this.d.workspace, task: '' });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...a.env,
+      AGENTIC_WORKSPACE: this.d.workspace,
+      AGENTIC_AGENT: a.id,
+      AGENTIC_SDK: join(this.d.builtinDir, 'sdk.js'),
+    };
     if (a.kind === 'builtin') env.ELECTRON_RUN_AS_NODE = '1';
     const proc = new AgentProcess({
       id: a.id,
@@ -213,7 +274,10 @@ export class Supervisor {
         for (const t of s.inFlight.values()) t.add(`[stderr] ${line}`);
       },
       beforeKill: (pid) => this.d.monitor?.release(pid),
-      onProgress: (p) => s.inFlight.get(p.taskId)?.add(`[progress]${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''} ${p.message ?? ''}`),
+      onProgress: (p) =>
+        s.inFlight
+          .get(p.taskId)
+          ?.add(`[progress]${p.fraction !== undefined ? ` ${Math.round(p.fraction * 100)}%` : ''} ${p.message ?? ''}`),
     });
     s.proc = proc;
     s.started = true;
@@ -225,7 +289,13 @@ export class Supervisor {
       (info) => {
         if (s.proc !== proc) return;
         s.state = policy.onReady(s.state, Date.now());
-        this.d.logger.info('persistent agent ready', { agent: a.id, pid: proc.pid, name: info.name, version: info.version, heartbeatMs: info.capabilities?.heartbeatMs });
+        this.d.logger.info('persistent agent ready', {
+          agent: a.id,
+          pid: proc.pid,
+          name: info.name,
+          version: info.version,
+          heartbeatMs: info.capabilities?.heartbeatMs,
+        });
         s.log.note(`ready: pid ${proc.pid}, ${info.name}${info.version ? ` ${info.version}` : ''}`);
         if (s.retire) this.maybeRetire(s);
         else for (const w of [...s.waiters]) w.resolve(proc);
@@ -276,7 +346,10 @@ export class Supervisor {
     const what = exitText(s.lastExit);
     if (decision.kind === 'restart') {
       if (s.cfg.persistent) {
-        this.d.logger.warn(`persistent agent failed (${what}); restarting in ${fmtMs(decision.delayMs)}`, { agent: s.id, restarts: state.restarts });
+        this.d.logger.warn(`persistent agent failed (${what}); restarting in ${fmtMs(decision.delayMs)}`, {
+          agent: s.id,
+          restarts: state.restarts,
+        });
         s.restartAt = now + decision.delayMs;
         s.timer = setTimeout(() => {
           s.timer = undefined;
@@ -331,7 +404,10 @@ export class Supervisor {
     clearTimeout(s.timer);
     s.timer = undefined;
     s.retire = 'remove';
-    rejectWaiters(s, { reason: 'agent_unavailable', detail: `agent ${s.id} was removed or disabled in agentic_config.yaml` });
+    rejectWaiters(s, {
+      reason: 'agent_unavailable',
+      detail: `agent ${s.id} was removed or disabled in agentic_config.yaml`,
+    });
     this.maybeRetire(s);
   }
 

@@ -55,6 +55,9 @@ export class TaskLimits {
     this.parent.removeEventListener('abort', this.forward);
     const r = this.pgid !== undefined ? this.monitor?.unwatch(this.pgid) : undefined;
     const peak = Math.max(r?.peakRssBytes ?? 0, this.peak ?? 0);
-    return { ...(peak ? { peakRssBytes: peak } : {}), memoryDetail: memoryDetail(this.agent.maxMemoryBytes ?? 0, peak || undefined) };
+    return {
+      ...(peak ? { peakRssBytes: peak } : {}),
+      memoryDetail: memoryDetail(this.agent.maxMemoryBytes ?? 0, peak || undefined),
+    };
   }
 }

@@ -47,12 +47,16 @@ export class TaskRunner implements Runner {
   constructor(private readonly deps: TaskRunnerDeps) {}
 
   argvFor(agent: AgentConfig, files: string[], task: string, extra: Record<string, string> = {}): string[] {
-    if (agent.kind === 'builtin') return [this.deps.nodePath ?? process.execPath, join(this.deps.builtinDir, `builtin-${agent.builtin}.js`)];
+    if (agent.kind === 'builtin')
+      return [this.deps.nodePath ?? process.execPath, join(this.deps.builtinDir, `builtin-${agent.builtin}.js`)];
     return substituteArgv(agent.command ?? [], { ...extra, files, workspace: this.deps.workspace, task });
   }
 
   /** An AI agent's ${prompt} and ${prompt_file}, or why they cannot be made (a usage error). */
-  private async promptVars(agent: AgentConfig, task: RunRequest['task']): Promise<{ vars: Record<string, string> } | { error: string }> {
+  private async promptVars(
+    agent: AgentConfig,
+    task: RunRequest['task'],
+  ): Promise<{ vars: Record<string, string> } | { error: string }> {
     let persona: string | undefined;
     if (agent.persona) {
       const r = await readPersona(this.deps.workspace, agent.persona);
@@ -70,7 +74,9 @@ export class TaskRunner implements Runner {
     const argv = agent.command ?? [];
     const vars: Record<string, string> = { prompt };
     if (argvUses(argv, 'prompt') && Buffer.byteLength(prompt) > MAX_ARG_BYTES) {
-      return { error: `the prompt is ${Math.ceil(Buffer.byteLength(prompt) / 1024)} KiB, more than one argument can hold (128 KiB): pass \${prompt_file} instead of \${prompt}` };
+      return {
+        error: `the prompt is ${Math.ceil(Buffer.byteLength(prompt) / 1024)} KiB, more than one argument can hold (128 KiB): pass \${prompt_file} instead of \${prompt}`,
+      };
     }
     if (argvUses(argv, 'prompt_file')) {
       vars.prompt_file = join(this.deps.taskLogsDir, `${task.id}.prompt.md`);
@@ -81,8 +87,16 @@ export class TaskRunner implements Runner {
 
   async run(req: RunRequest, onStart: (pid: number, startTime?: string) => void): Promise<RunOutcome> {
     const { task, agent } = req;
-    if (agent.kind === 'none') return { exitCode: null, signal: null, reason: 'no_command', detail: `agent "${agent.id}" has no command configured`, findings: [] };
-    if (agent.persistent && this.deps.supervisor) return this.deps.supervisor.run(req, onStart).then((o) => this.holdTheLine(agent, o));
+    if (agent.kind === 'none')
+      return {
+        exitCode: null,
+        signal: null,
+        reason: 'no_command',
+        detail: `agent "${agent.id}" has no command configured`,
+        findings: [],
+      };
+    if (agent.persistent && this.deps.supervisor)
+      return this.deps.supervisor.run(req, onStart).then((o) => this.holdTheLine(agent, o));
     const payload: AgentTaskPayload = {
       id: task.id,
       agent: task.agent,
@@ -109,7 +123,12 @@ export class TaskRunner implements Runner {
     // the log is only created when the agent prints (outputCapture.ts): after an earlier attempt
     // of this task, remove that attempt's log so a silent one does not show it as its own
     if ((task.attemptLog?.length ?? 0) > 1) await rm(logFile, { force: true }).catch(() => undefined);
-    const env: NodeJS.ProcessEnv = { ...this.hostEnv, ...agent.env, AGENTIC_TASK: json, AGENTIC_WORKSPACE: this.deps.workspace };
+    const env: NodeJS.ProcessEnv = {
+      ...this.hostEnv,
+      ...agent.env,
+      AGENTIC_TASK: json,
+      AGENTIC_WORKSPACE: this.deps.workspace,
+    };
     // built-ins run on the host's own Node, which is Electron inside VS Code
     if (agent.kind === 'builtin') env.ELECTRON_RUN_AS_NODE = '1';
     const watchdog = this.deps.watchdog;
@@ -138,18 +157,32 @@ export class TaskRunner implements Runner {
     const usage = limits.finish();
     const out: RunOutcome =
       res.reason === 'memory_limit'
-        ? { exitCode: res.exitCode, signal: res.signal, findings: [], ...(res.pid ? { pid: res.pid } : {}), reason: 'memory_limit', detail: usage.memoryDetail }
+        ? {
+            exitCode: res.exitCode,
+            signal: res.signal,
+            findings: [],
+            ...(res.pid ? { pid: res.pid } : {}),
+            reason: 'memory_limit',
+            detail: usage.memoryDetail,
+          }
         : await this.outcome(res, agent, req);
     if (usage.peakRssBytes) out.peakRssBytes = usage.peakRssBytes;
     return out;
   }
 
   private async outcome(res: OneShotResult, agent: AgentConfig, req: RunRequest): Promise<RunOutcome> {
-    const base: RunOutcome = { exitCode: res.exitCode, signal: res.signal, findings: [], ...(res.pid ? { pid: res.pid } : {}) };
+    const base: RunOutcome = {
+      exitCode: res.exitCode,
+      signal: res.signal,
+      findings: [],
+      ...(res.pid ? { pid: res.pid } : {}),
+    };
     // why it failed: stderr's last line, else stdout's (tsc prints its usage errors there)
     const tail = res.stderrTail.at(-1) ?? tailLines(res.stdout, 1)[0];
-    if (res.reason === 'spawn_error') return { ...base, reason: 'spawn_error', detail: res.error ?? 'could not start the agent' };
-    if (res.reason === 'timeout') return { ...base, reason: 'timeout', detail: `timed out after ${fmtSeconds(req.timeoutMs)}` };
+    if (res.reason === 'spawn_error')
+      return { ...base, reason: 'spawn_error', detail: res.error ?? 'could not start the agent' };
+    if (res.reason === 'timeout')
+      return { ...base, reason: 'timeout', detail: `timed out after ${fmtSeconds(req.timeoutMs)}` };
     if (res.reason === 'cancelled') return { ...base, reason: 'cancelled', detail: 'cancelled' };
     if (res.signal) return { ...base, reason: 'signal', detail: `killed by ${res.signal}${tail ? `: ${tail}` : ''}` };
     if (agent.output.kind === 'text') {
@@ -160,8 +193,19 @@ export class TaskRunner implements Runner {
     if (exit !== 'done') {
       const retryAfterMs = parseRetryAfter([...tailLines(res.stdout, 20, 1000), ...res.stderrTail]);
       const why = `exit code ${res.exitCode}${tail ? `: ${tail}` : ''}`;
-      if (retryAfterMs !== undefined) return { ...base, reason: 'rate_limited', retryAfterMs, detail: `${why} (retry after ${fmtSeconds(retryAfterMs)})` };
-      if (exit === 'usage_error') return { ...base, reason: 'usage_error', detail: `exit code ${res.exitCode}: configuration or usage error${tail ? `: ${tail}` : ''}` };
+      if (retryAfterMs !== undefined)
+        return {
+          ...base,
+          reason: 'rate_limited',
+          retryAfterMs,
+          detail: `${why} (retry after ${fmtSeconds(retryAfterMs)})`,
+        };
+      if (exit === 'usage_error')
+        return {
+          ...base,
+          reason: 'usage_error',
+          detail: `exit code ${res.exitCode}: configuration or usage error${tail ? `: ${tail}` : ''}`,
+        };
       return { ...base, reason: 'exit_code', detail: why };
     }
     base.done = true;
@@ -171,13 +215,25 @@ export class TaskRunner implements Runner {
       try {
         text = await readFile(f, 'utf8');
       } catch (err) {
-        return { ...base, reason: 'output_error', detail: `cannot read the SARIF file ${agent.output.file}: ${(err as Error).message}` };
+        return {
+          ...base,
+          reason: 'output_error',
+          detail: `cannot read the SARIF file ${agent.output.file}: ${(err as Error).message}`,
+        };
       }
     }
     if (res.stdoutTruncated && agent.output.kind !== 'text') {
-      return { ...base, reason: 'output_error', detail: 'the agent printed more than the output limit; findings were not parsed' };
+      return {
+        ...base,
+        reason: 'output_error',
+        detail: 'the agent printed more than the output limit; findings were not parsed',
+      };
     }
-    const parsed = parseOutput(agent.output, text, { workspace: this.deps.workspace, agent: agent.id, taskId: req.task.id });
+    const parsed = parseOutput(agent.output, text, {
+      workspace: this.deps.workspace,
+      agent: agent.id,
+      taskId: req.task.id,
+    });
     if (parsed.error) return { ...base, reason: 'output_error', detail: parsed.error };
     await this.addContentHashes(parsed.findings);
     return this.holdTheLine(agent, { ...base, findings: parsed.findings });
@@ -192,7 +248,12 @@ export class TaskRunner implements Runner {
     if (o.findings.some((f) => !f.fingerprint)) await this.addContentHashes(o.findings);
     if (!agent.baseline || !this.deps.baselines) return o;
     const b = await this.deps.baselines.filter(agent.id, o.findings);
-    return { ...o, findings: b.fresh, ...(b.baselined.length ? { baselined: b.baselined } : {}), ...(b.note ? { detail: b.note } : {}) };
+    return {
+      ...o,
+      findings: b.fresh,
+      ...(b.baselined.length ? { baselined: b.baselined } : {}),
+      ...(b.note ? { detail: b.note } : {}),
+    };
   }
 
   private resolve(file: string): string {

@@ -122,7 +122,13 @@ export function scanText(text: string, file: string): SecretHit[] {
       const secret = m[1];
       if (rule.valid && !rule.valid(secret)) continue;
       const start = m.index + m[0].indexOf(secret);
-      raw.push({ rule, start, end: start + secret.length, secret, message: `${rule.title} ${redact(secret, rule.visible(secret))}` });
+      raw.push({
+        rule,
+        start,
+        end: start + secret.length,
+        secret,
+        message: `${rule.title} ${redact(secret, rule.visible(secret))}`,
+      });
     }
   }
   if (text.includes('PRIVATE KEY')) raw.push(...scanPrivateKeys(text));
@@ -180,7 +186,9 @@ function scanPrivateKeys(text: string): RawHit[] {
     // searched again only once passed, so many BEGINs without an END stay linear
     if (endAt === -2 || (endAt !== -1 && endAt < bodyStart)) endAt = text.indexOf('-----END ', bodyStart);
     const bodyEnd = endAt !== -1 && endAt - bodyStart < 200_000 ? endAt : -1;
-    const head = text.slice(bodyStart, Math.min(bodyStart + 600, bodyEnd === -1 ? Infinity : bodyEnd)).replace(/\\[nr]/g, '\n');
+    const head = text
+      .slice(bodyStart, Math.min(bodyStart + 600, bodyEnd === -1 ? Infinity : bodyEnd))
+      .replace(/\\[nr]/g, '\n');
     const run = /[A-Za-z0-9+/=]{40,}/.exec(head)?.[0];
     if (!run || !/\d/.test(run) || !/[a-z]/.test(run) || !/[A-Z]/.test(run)) continue;
     if (/example|\.\.\.|…|xxxx/i.test(head)) continue; // a shortened docs sample, not a key
@@ -201,7 +209,8 @@ function scanPrivateKeys(text: string): RawHit[] {
 
 // scheme://user:password@host — user and password exclude the separators that delimit them, so
 // there is exactly one way to match and no backtracking blow-up.
-const URL_CRED_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{1,20}):\/\/([^\s:@/'"`<>]{0,100}):([^\s:@/'"`<>]{1,200})@[A-Za-z0-9.-]{1,253}/g;
+const URL_CRED_RE =
+  /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{1,20}):\/\/([^\s:@/'"`<>]{0,100}):([^\s:@/'"`<>]{1,200})@[A-Za-z0-9.-]{1,253}/g;
 
 function scanUrlCredentials(text: string, already: RawHit[]): RawHit[] {
   const out: RawHit[] = [];
@@ -211,7 +220,13 @@ function scanUrlCredentials(text: string, already: RawHit[]): RawHit[] {
     const start = m.index + scheme.length + 3 + user.length + 1;
     const end = start + password.length;
     if (overlaps(already, start, end) || !isUrlPassword(password, user)) continue;
-    out.push({ rule: URL_CREDENTIALS, start, end, secret: password, message: `Password in a ${scheme}:// URL ${redact(password, 0)}` });
+    out.push({
+      rule: URL_CREDENTIALS,
+      start,
+      end,
+      secret: password,
+      message: `Password in a ${scheme}:// URL ${redact(password, 0)}`,
+    });
   }
   return out;
 }
@@ -241,15 +256,21 @@ function scanAssignments(text: string, file: string, already: RawHit[]): RawHit[
     KEYWORD_RE.lastIndex = Math.max(KEYWORD_RE.lastIndex, c.end); // other keywords in this name/value: done
     if ((!c.quoted && !unquotedOk) || !isSecretName(c.name) || overlaps(already, c.start, c.end)) continue;
     let rule: SecretRule | undefined;
-    if (isAwsSecretName(c.name) && /^[A-Za-z0-9/+]{40}$/.test(c.value) && !isPlaceholder(c.value) && shannonEntropy(c.value) >= 3.5) {
+    if (
+      isAwsSecretName(c.name) &&
+      /^[A-Za-z0-9/+]{40}$/.test(c.value) &&
+      !isPlaceholder(c.value) &&
+      shannonEntropy(c.value) >= 3.5
+    ) {
       rule = AWS_SECRET;
     } else if (isLikelySecretValue(c.value)) {
       rule = GENERIC;
     }
     if (!rule) continue;
-    const message = rule === AWS_SECRET
-      ? `${rule.title} in "${c.name}" ${redact(c.value, 0)}`
-      : `Possible hard-coded secret in "${c.name}": ${redact(c.value, Math.min(4, Math.floor(c.value.length / 8)))}`;
+    const message =
+      rule === AWS_SECRET
+        ? `${rule.title} in "${c.name}" ${redact(c.value, 0)}`
+        : `Possible hard-coded secret in "${c.name}": ${redact(c.value, Math.min(4, Math.floor(c.value.length / 8)))}`;
     out.push({ rule, start: c.start, end: c.end, secret: c.value, message });
   }
   return out;

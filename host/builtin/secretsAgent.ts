@@ -26,16 +26,44 @@ export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const PARALLEL_READS = 16;
 /** Directories never worth scanning: VCS data, dependencies, build output, our own state. */
 const SKIP_DIRS = new Set([
-  '.git', '.hg', '.svn', 'node_modules', '.agentic', 'dist', 'out', 'build', 'vendor', '.venv', 'venv',
-  '__pycache__', '.mypy_cache', '.pytest_cache', '.tox', '.next', '.nuxt', 'target', 'coverage',
+  '.git',
+  '.hg',
+  '.svn',
+  'node_modules',
+  '.agentic',
+  'dist',
+  'out',
+  'build',
+  'vendor',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.tox',
+  '.next',
+  '.nuxt',
+  'target',
+  'coverage',
 ]);
 /** Generated files that are all hashes and integrity strings: noise and time, no secrets. */
 const SKIP_FILES = new Set([
-  'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lockb', 'Cargo.lock',
-  'poetry.lock', 'Pipfile.lock', 'composer.lock', 'Gemfile.lock', 'go.sum', 'uv.lock',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lockb',
+  'Cargo.lock',
+  'poetry.lock',
+  'Pipfile.lock',
+  'composer.lock',
+  'Gemfile.lock',
+  'go.sum',
+  'uv.lock',
 ]);
 /** Binary by extension: skipped in a walk without even reading their first bytes. */
-const BINARY_EXT = /\.(?:png|jpe?g|gif|bmp|ico|webp|pdf|zip|gz|tgz|bz2|xz|7z|jar|war|class|pyc|so|dylib|dll|exe|o|a|wasm|woff2?|ttf|otf|eot|mp[34]|mov|avi|sqlite|db)$/i;
+const BINARY_EXT =
+  /\.(?:png|jpe?g|gif|bmp|ico|webp|pdf|zip|gz|tgz|bz2|xz|7z|jar|war|class|pyc|so|dylib|dll|exe|o|a|wasm|woff2?|ttf|otf|eot|mp[34]|mov|avi|sqlite|db)$/i;
 
 /** Parses and checks the task JSON. Messages never quote the input (it could hold anything). */
 export function parseTask(json: string, cwd: string): AgentTask {
@@ -45,7 +73,8 @@ export function parseTask(json: string, cwd: string): AgentTask {
   } catch {
     throw new UsageError('the task is not valid JSON');
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError('the task must be a JSON object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new UsageError('the task must be a JSON object');
   const t = raw as Record<string, unknown>;
   const files = t.files ?? [];
   if (!Array.isArray(files) || !files.every((f) => typeof f === 'string')) {
@@ -112,7 +141,9 @@ async function walk(workspace: string, dir: string, ignore: Ignore, out: string[
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    note(`cannot read directory ${relativeTo(workspace, dir) ?? '.'}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    note(
+      `cannot read directory ${relativeTo(workspace, dir) ?? '.'}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
     return;
   }
   const subdirs: string[] = [];
@@ -240,7 +271,9 @@ function note(msg: string): void {
 }
 
 /** Runs a parsed task: the SARIF log and the exit code (0 clean, 1 findings). */
-export async function runTask(task: AgentTask): Promise<{ sarif: object; exitCode: 0 | 1; scanned: number; hits: number }> {
+export async function runTask(
+  task: AgentTask,
+): Promise<{ sarif: object; exitCode: 0 | 1; scanned: number; hits: number }> {
   const files = await collectFiles(task);
   const perFile = await mapLimit(files, PARALLEL_READS, (rel) => scanFile(task.workspace, rel));
   const hits = perFile.flatMap((h) => h ?? []);

@@ -27,14 +27,19 @@ function readTaskJson(): Promise<string> {
       if (err) reject(err);
       else resolve(json!);
     };
-    const timer = setTimeout(() => done(new UsageError('no task: nothing readable arrived on stdin')), STDIN_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => done(new UsageError('no task: nothing readable arrived on stdin')),
+      STDIN_TIMEOUT_MS,
+    );
     process.stdin.setEncoding('utf8');
     process.stdin.on('data', (chunk: string) => {
       buf += chunk;
       if (isCompleteJson(buf)) done(undefined, buf);
     });
     process.stdin.on('end', () =>
-      buf.trim() === '' ? done(new UsageError('no task: AGENTIC_TASK is unset and stdin is empty')) : done(undefined, buf),
+      buf.trim() === ''
+        ? done(new UsageError('no task: AGENTIC_TASK is unset and stdin is empty'))
+        : done(undefined, buf),
     );
     process.stdin.on('error', () => done(new UsageError('no task: stdin could not be read')));
   });
@@ -62,7 +67,9 @@ async function main(): Promise<number> {
       process.stderr.write(`secrets: usage error: ${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`secrets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `secrets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return 3;
   }
 }

@@ -26,87 +26,133 @@ export interface PatternRule extends SecretRule {
 // include '-' (where \b would cut a token short) and a substring of a longer token is no match.
 export const PATTERN_RULES: PatternRule[] = [
   {
-    id: 'aws-access-key-id', title: 'AWS access key id', severity: 'error',
+    id: 'aws-access-key-id',
+    title: 'AWS access key id',
+    severity: 'error',
     re: /(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Za-z0-9])/g,
-    prefilter: ['AKIA', 'ASIA', 'ABIA', 'ACCA'], visible: () => 4,
+    prefilter: ['AKIA', 'ASIA', 'ABIA', 'ACCA'],
+    visible: () => 4,
     valid: (s) => !isPlaceholder(s.slice(4)),
   },
   {
-    id: 'github-token', title: 'GitHub token', severity: 'error',
+    id: 'github-token',
+    title: 'GitHub token',
+    severity: 'error',
     re: /(?<![A-Za-z0-9_])((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?![A-Za-z0-9_])/g,
     prefilter: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
     visible: (s) => (s.startsWith('github_pat_') ? 11 : 4),
     valid: (s) => !isPlaceholder(s.slice(s.startsWith('github_pat_') ? 11 : 4)),
   },
   {
-    id: 'gitlab-token', title: 'GitLab token', severity: 'error',
+    id: 'gitlab-token',
+    title: 'GitLab token',
+    severity: 'error',
     re: /(?<![A-Za-z0-9_-])(gl(?:pat|ptt|rt|dt)-[A-Za-z0-9_-]{20,200})(?![A-Za-z0-9_-])/g,
-    prefilter: ['glpat-', 'glptt-', 'glrt-', 'gldt-'], visible: (s) => s.indexOf('-') + 1,
+    prefilter: ['glpat-', 'glptt-', 'glrt-', 'gldt-'],
+    visible: (s) => s.indexOf('-') + 1,
     valid: (s) => !isPlaceholder(s.slice(s.indexOf('-') + 1)),
   },
   {
-    id: 'slack-token', title: 'Slack token', severity: 'error',
+    id: 'slack-token',
+    title: 'Slack token',
+    severity: 'error',
     re: /(?<![A-Za-z0-9_-])(xox[abprse]-[0-9]{1,20}-[A-Za-z0-9-]{10,200}|xapp-[0-9]-[A-Z0-9]{6,20}-[0-9]{6,20}-[a-f0-9]{20,80})(?![A-Za-z0-9_-])/g,
-    prefilter: ['xox', 'xapp-'], visible: () => 5,
+    prefilter: ['xox', 'xapp-'],
+    visible: () => 5,
     valid: (s) => s.length >= 24 && !isPlaceholder(s.slice(5)),
   },
   {
-    id: 'slack-webhook', title: 'Slack webhook URL', severity: 'error',
+    id: 'slack-webhook',
+    title: 'Slack webhook URL',
+    severity: 'error',
     re: /(https?:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_+-]{6,40}\/[A-Za-z0-9_+-]{6,40}(?:\/[A-Za-z0-9_+-]{6,80}){1,2})/g,
-    prefilter: ['hooks.slack.com'], visible: (s) => s.indexOf('/', s.indexOf('.com/') + 5) + 1,
+    prefilter: ['hooks.slack.com'],
+    visible: (s) => s.indexOf('/', s.indexOf('.com/') + 5) + 1,
     valid: (s) => !isPlaceholder(s.slice(s.lastIndexOf('/') + 1)),
   },
   {
-    id: 'stripe-secret-key', title: 'Stripe live secret key', severity: 'error',
+    id: 'stripe-secret-key',
+    title: 'Stripe live secret key',
+    severity: 'error',
     re: /(?<![A-Za-z0-9_])((?:sk|rk)_live_[A-Za-z0-9]{20,247})(?![A-Za-z0-9_])/g,
-    prefilter: ['_live_'], visible: () => 8, valid: (s) => !isPlaceholder(s.slice(8)),
+    prefilter: ['_live_'],
+    visible: () => 8,
+    valid: (s) => !isPlaceholder(s.slice(8)),
   },
   {
-    id: 'google-api-key', title: 'Google API key', severity: 'warning',
+    id: 'google-api-key',
+    title: 'Google API key',
+    severity: 'warning',
     re: /(?<![A-Za-z0-9_-])(AIza[A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])/g,
-    prefilter: ['AIza'], visible: () => 4, valid: (s) => !isPlaceholder(s.slice(4)),
+    prefilter: ['AIza'],
+    visible: () => 4,
+    valid: (s) => !isPlaceholder(s.slice(4)),
   },
   {
-    id: 'npm-token', title: 'npm access token', severity: 'error',
+    id: 'npm-token',
+    title: 'npm access token',
+    severity: 'error',
     re: /(?<![A-Za-z0-9_])(npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_])/g,
-    prefilter: ['npm_'], visible: () => 4, valid: (s) => !isPlaceholder(s.slice(4)),
+    prefilter: ['npm_'],
+    visible: () => 4,
+    valid: (s) => !isPlaceholder(s.slice(4)),
   },
   {
-    id: 'openai-api-key', title: 'OpenAI API key', severity: 'error',
+    id: 'openai-api-key',
+    title: 'OpenAI API key',
+    severity: 'error',
     // "T3BlbkFJ" is base64 for "OpenAI" and sits in the middle of every OpenAI key format.
     re: /(?<![A-Za-z0-9_-])(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,200}T3BlbkFJ[A-Za-z0-9_-]{16,200})(?![A-Za-z0-9_-])/g,
-    prefilter: ['T3BlbkFJ'], visible: () => 3,
+    prefilter: ['T3BlbkFJ'],
+    visible: () => 3,
     valid: (s) => !isPlaceholder(s.slice(3)),
   },
   {
-    id: 'anthropic-api-key', title: 'Anthropic API key', severity: 'error',
+    id: 'anthropic-api-key',
+    title: 'Anthropic API key',
+    severity: 'error',
     re: /(?<![A-Za-z0-9_-])(sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,120})(?![A-Za-z0-9_-])/g,
-    prefilter: ['sk-ant-'], visible: (s) => s.indexOf('-', 7) + 1,
+    prefilter: ['sk-ant-'],
+    visible: (s) => s.indexOf('-', 7) + 1,
     valid: (s) => !isPlaceholder(s.slice(s.indexOf('-', 7) + 1)),
   },
   {
-    id: 'sendgrid-api-key', title: 'SendGrid API key', severity: 'error',
+    id: 'sendgrid-api-key',
+    title: 'SendGrid API key',
+    severity: 'error',
     re: /(?<![A-Za-z0-9_-])(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/g,
-    prefilter: ['SG.'], visible: () => 3, valid: (s) => !isPlaceholder(s.slice(3)),
+    prefilter: ['SG.'],
+    visible: () => 3,
+    valid: (s) => !isPlaceholder(s.slice(3)),
   },
   {
-    id: 'jwt', title: 'JSON Web Token', severity: 'warning',
+    id: 'jwt',
+    title: 'JSON Web Token',
+    severity: 'warning',
     re: /(?<![A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,8000}\.[A-Za-z0-9_-]{16,2000})(?![A-Za-z0-9_-])/g,
-    prefilter: ['eyJ'], visible: () => 3, valid: isJwt,
+    prefilter: ['eyJ'],
+    visible: () => 3,
+    valid: isJwt,
   },
 ];
 
 export const PRIVATE_KEY: SecretRule = { id: 'private-key', title: 'Private key', severity: 'error' };
-export const AWS_SECRET: SecretRule = { id: 'aws-secret-access-key', title: 'AWS secret access key', severity: 'error' };
+export const AWS_SECRET: SecretRule = {
+  id: 'aws-secret-access-key',
+  title: 'AWS secret access key',
+  severity: 'error',
+};
 export const URL_CREDENTIALS: SecretRule = { id: 'credentials-in-url', title: 'Password in URL', severity: 'warning' };
 export const GENERIC: SecretRule = { id: 'generic-secret-assignment', title: 'Hard-coded secret', severity: 'warning' };
 
 /** Every rule the scanner can report, for SARIF `tool.driver.rules`. */
 export const RULES: readonly SecretRule[] = [
   ...PATTERN_RULES.map(({ id, title, severity }) => ({ id, title, severity })),
-  PRIVATE_KEY, AWS_SECRET, URL_CREDENTIALS, GENERIC,
+  PRIVATE_KEY,
+  AWS_SECRET,
+  URL_CREDENTIALS,
+  GENERIC,
 ];
-
 
 function isJwt(token: string): boolean {
   // A real JWT's first segment is base64url JSON with an "alg"; random "eyJ..." strings are not.

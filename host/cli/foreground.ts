@@ -6,7 +6,15 @@ import { HOST_NODE_FLAGS } from '../../common/hostProcess';
 import type { HostPaths } from '../../common/node/paths';
 
 export function runForeground(paths: HostPaths, mode?: string): Promise<number> {
-  const args = [...HOST_NODE_FLAGS, join(__dirname, 'host.js'), '--workspace', paths.workspace, '--launched-by', 'foreground', '--foreground'];
+  const args = [
+    ...HOST_NODE_FLAGS,
+    join(__dirname, 'host.js'),
+    '--workspace',
+    paths.workspace,
+    '--launched-by',
+    'foreground',
+    '--foreground',
+  ];
   if (mode) args.push('--mode', mode);
   const child = spawn(process.execPath, args, { stdio: 'inherit' });
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);

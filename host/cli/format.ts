@@ -75,7 +75,9 @@ export function fmtTasks(tasks: TaskInfo[], total: number): string {
 }
 
 export function fmtTask(t: TaskInfo): string {
-  const lines = [`${t.id} ${t.agent}/${t.task} ${t.state}${t.reason ? ` (${t.reason})` : ''}${t.detail && t.detail !== t.reason ? `: ${t.detail}` : ''}`];
+  const lines = [
+    `${t.id} ${t.agent}/${t.task} ${t.state}${t.reason ? ` (${t.reason})` : ''}${t.detail && t.detail !== t.reason ? `: ${t.detail}` : ''}`,
+  ];
   // what an AI agent said last (its summary, or why it stopped)
   for (const l of t.outputTail ?? []) lines.push(`  | ${l}`);
   for (const f of t.findings ?? []) lines.push(fmtFinding(f));

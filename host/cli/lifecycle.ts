@@ -29,7 +29,10 @@ export interface StartResult {
  * Starts a detached host unless one answers already. N concurrent starts give one host: the
  * others' hosts lose the lock and exit, and every caller attaches to the winner.
  */
-export async function startHost(paths: HostPaths, opts: { mode?: string; timeoutMs?: number } = {}): Promise<StartResult> {
+export async function startHost(
+  paths: HostPaths,
+  opts: { mode?: string; timeoutMs?: number } = {},
+): Promise<StartResult> {
   const existing = await tryConnect(paths);
   if (existing) return { conn: existing, started: false };
   await mkdir(paths.logsDir, { recursive: true });
@@ -37,7 +40,11 @@ export async function startHost(paths: HostPaths, opts: { mode?: string; timeout
   const out = await open(outFile, 'a');
   const args = [...HOST_NODE_FLAGS, join(__dirname, 'host.js'), '--workspace', paths.workspace, '--launched-by', 'cli'];
   if (opts.mode) args.push('--mode', opts.mode);
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out.fd, out.fd], cwd: paths.workspace });
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: ['ignore', out.fd, out.fd],
+    cwd: paths.workspace,
+  });
   await out.close();
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));

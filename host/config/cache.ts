@@ -13,7 +13,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedConfig } from '../../common/configSchema';
 import type { ConfigIssue } from '../../common/model';
 
-export type ConfigLoad = { exists: boolean } & ({ ok: true; config: ResolvedConfig; issues: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] });
+export type ConfigLoad = { exists: boolean } & (
+  { ok: true; config: ResolvedConfig; issues: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] }
+);
 
 export interface ConfigCache {
   /** the per-user runtime directory */
@@ -58,7 +60,9 @@ export async function loadConfigCached(file: string, cache: ConfigCache | undefi
     result = { exists: false, ok: true, config: v.resolveConfig(v.DEFAULT_CONFIG_FILE), issues: [] };
   } else {
     const r = v.parseConfigText(text, file);
-    result = r.ok ? { exists: true, ok: true, config: r.config, issues: r.issues } : { exists: true, ok: false, issues: r.issues };
+    result = r.ok
+      ? { exists: true, ok: true, config: r.config, issues: r.issues }
+      : { exists: true, ok: false, issues: r.issues };
   }
   if (entry) await store(entry, result);
   return result;
@@ -67,7 +71,9 @@ export async function loadConfigCached(file: string, cache: ConfigCache | undefi
 /** The uncached path, for errors other than a missing file. */
 async function full(file: string): Promise<ConfigLoad> {
   const r = await (await loadValidator()).loadConfigFile(file);
-  return r.ok ? { exists: r.exists, ok: true, config: r.config, issues: r.issues } : { exists: r.exists, ok: false, issues: r.issues };
+  return r.ok
+    ? { exists: r.exists, ok: true, config: r.config, issues: r.issues }
+    : { exists: r.exists, ok: false, issues: r.issues };
 }
 
 function key(build: string, text: string | undefined): string {

@@ -4,6 +4,7 @@ import type { ConfigIssue } from '../../common/model';
 
 /** `agentic_config.yaml:12:7: error: <message>`, the shape editors and terminals link. */
 export function formatIssue(issue: ConfigIssue, file: string): string {
-  const at = issue.line === undefined ? '' : issue.column === undefined ? `:${issue.line}` : `:${issue.line}:${issue.column}`;
+  const at =
+    issue.line === undefined ? '' : issue.column === undefined ? `:${issue.line}` : `:${issue.line}:${issue.column}`;
   return `${file}${at}: ${issue.severity}: ${issue.message}`;
 }

@@ -24,7 +24,11 @@ const def = (s: Schema): Def => s._zod.def as unknown as Def;
 
 function unwrap(s: Schema): Schema {
   let cur = s;
-  for (let d = def(cur); d.innerType && ['optional', 'nullable', 'default', 'readonly', 'prefault'].includes(d.type); d = def(cur)) {
+  for (
+    let d = def(cur);
+    d.innerType && ['optional', 'nullable', 'default', 'readonly', 'prefault'].includes(d.type);
+    d = def(cur)
+  ) {
     cur = d.innerType;
   }
   return cur;
@@ -36,7 +40,13 @@ function schemaAt(root: Schema, path: readonly PathSeg[]): Schema | undefined {
   for (const seg of path) {
     const d = def(s);
     const next: Schema | undefined =
-      d.type === 'object' ? d.shape?.[String(seg)] : d.type === 'record' ? d.valueType : d.type === 'array' ? d.element : undefined;
+      d.type === 'object'
+        ? d.shape?.[String(seg)]
+        : d.type === 'record'
+          ? d.valueType
+          : d.type === 'array'
+            ? d.element
+            : undefined;
     if (!next) return undefined;
     s = unwrap(next);
   }
@@ -130,8 +140,10 @@ function push(ctx: Ctx, path: PathSeg[], message: string, at: PathSeg[] = path, 
 function bound(issue: ZIssue & { code: 'too_small' | 'too_big' }, s: Schema | undefined, value: unknown): string {
   const small = issue.code === 'too_small';
   const n = Number(small ? issue.minimum : issue.maximum);
-  if (issue.origin === 'string') return small && n <= 1 ? 'a non-empty string' : `a string of ${small ? 'at least' : 'at most'} ${n} characters`;
-  if (issue.origin === 'array') return small && n <= 1 ? 'a non-empty list' : `a list of ${small ? 'at least' : 'at most'} ${n} items`;
+  if (issue.origin === 'string')
+    return small && n <= 1 ? 'a non-empty string' : `a string of ${small ? 'at least' : 'at most'} ${n} characters`;
+  if (issue.origin === 'array')
+    return small && n <= 1 ? 'a non-empty list' : `a list of ${small ? 'at least' : 'at most'} ${n} items`;
   const op = small ? (issue.inclusive ? '≥' : '>') : issue.inclusive ? '≤' : '<';
   return `${isInt(s) || issue.origin === 'int' ? 'an integer' : 'a number'} ${op} ${n}, got ${show(value)}`;
 }
@@ -166,7 +178,13 @@ function mapIssue(issue: ZIssue, ctx: Ctx): void {
     case 'invalid_key': {
       const parent = path.slice(0, -1);
       const why = issue.issues.map((i) => i.message).join('; ');
-      return push(ctx, path, `${where(parent)}: invalid key ${show(String(path[path.length - 1]))} (${why})`, path, true);
+      return push(
+        ctx,
+        path,
+        `${where(parent)}: invalid key ${show(String(path[path.length - 1]))} (${why})`,
+        path,
+        true,
+      );
     }
     case 'invalid_union':
       return mapUnion(issue, ctx, path, schema, value);
@@ -182,7 +200,13 @@ function mapIssue(issue: ZIssue, ctx: Ctx): void {
   }
 }
 
-function mapUnion(issue: ZIssue & { code: 'invalid_union' }, ctx: Ctx, path: PathSeg[], s: Schema | undefined, value: unknown): void {
+function mapUnion(
+  issue: ZIssue & { code: 'invalid_union' },
+  ctx: Ctx,
+  path: PathSeg[],
+  s: Schema | undefined,
+  value: unknown,
+): void {
   const own = s && SCALAR_MESSAGES.get(s);
   if (own) return push(ctx, path, `${where(path)}: ${own}, got ${show(value)}`);
   const options = s && def(s).type === 'union' ? (def(s).options ?? []) : [];
@@ -190,7 +214,11 @@ function mapUnion(issue: ZIssue & { code: 'invalid_union' }, ctx: Ctx, path: Pat
   // one branch got further (the right shape, a bad field), its issues are the useful ones.
   const near = issue.errors
     .map((errs, i) => ({ errs, option: options[i] }))
-    .filter(({ errs }) => errs.length > 0 && !errs.some((e) => e.path.length === 0 && (e.code === 'invalid_type' || e.code === 'invalid_value')));
+    .filter(
+      ({ errs }) =>
+        errs.length > 0 &&
+        !errs.some((e) => e.path.length === 0 && (e.code === 'invalid_type' || e.code === 'invalid_value')),
+    );
   const fewest = Math.min(...near.map((b) => b.errs.length));
   const best = near.filter((b) => b.errs.length === fewest);
   if (best.length === 1 && best[0]!.option) {
@@ -202,7 +230,12 @@ function mapUnion(issue: ZIssue & { code: 'invalid_union' }, ctx: Ctx, path: Pat
 }
 
 /** Maps the issues of `configFileSchema.safeParse(data)` to ConfigIssues located in `doc`. */
-export function zodToConfigIssues(issues: readonly ZIssue[], data: unknown, doc: Document, lc: LineCounter): ConfigIssue[] {
+export function zodToConfigIssues(
+  issues: readonly ZIssue[],
+  data: unknown,
+  doc: Document,
+  lc: LineCounter,
+): ConfigIssue[] {
   const ctx: Ctx = { base: [], schema: configFileSchema, data, doc, lc, out: [] };
   for (const issue of issues) mapIssue(issue, ctx);
   return ctx.out;

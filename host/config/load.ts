@@ -30,15 +30,31 @@ export function parseConfigText(text: string, _file: string): LoadResult {
   const lc = new LineCounter();
   // YAML 1.2 core: `on:` stays the string "on" (1.1 would make it `true`), `yes` is a string.
   // prettyErrors off: positions come from `lc`, and messages stay one line.
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, version: '1.2', schema: 'core', uniqueKeys: true });
-  const yamlIssue = (severity: ConfigIssue['severity'], e: { code: string; message: string; pos: [number, number] }): ConfigIssue => {
+  const doc = parseDocument(text, {
+    lineCounter: lc,
+    prettyErrors: false,
+    version: '1.2',
+    schema: 'core',
+    uniqueKeys: true,
+  });
+  const yamlIssue = (
+    severity: ConfigIssue['severity'],
+    e: { code: string; message: string; pos: [number, number] },
+  ): ConfigIssue => {
     // yaml marks only the first character of a duplicate key; the key node gives its name and end.
     const dup = e.code === 'DUPLICATE_KEY' ? keyAt(doc, e.pos[0]) : undefined;
     const [from, to] = dup?.range ?? e.pos;
     const start = pos(lc, from);
     const end = pos(lc, to);
     const message = dup ? `duplicate key ${JSON.stringify(String(dup.value))}` : e.message;
-    return { severity, message, path: '', line: start.line, column: start.col, ...(to > from ? { endLine: end.line, endColumn: end.col } : {}) };
+    return {
+      severity,
+      message,
+      path: '',
+      line: start.line,
+      column: start.col,
+      ...(to > from ? { endLine: end.line, endColumn: end.col } : {}),
+    };
   };
   const warnings = doc.warnings.map((w) => yamlIssue('warning', w));
   if (doc.errors.length > 0) {
@@ -50,12 +66,18 @@ export function parseConfigText(text: string, _file: string): LoadResult {
     data = doc.toJS({ maxAliasCount: 100 }) ?? {}; // an empty file is an empty mapping
   } catch (err) {
     // Unresolvable or exploding aliases: yaml only finds them when building values.
-    return { ok: false, issues: [{ severity: 'error', message: errorText(err), path: '', ...firstAlias(doc, lc) }, ...warnings] };
+    return {
+      ok: false,
+      issues: [{ severity: 'error', message: errorText(err), path: '', ...firstAlias(doc, lc) }, ...warnings],
+    };
   }
 
   const parsed = configFileSchema.safeParse(data);
   if (!parsed.success) {
-    return { ok: false, issues: [...zodToConfigIssues(parsed.error.issues, data, doc, lc), ...warnings].sort(byPosition) };
+    return {
+      ok: false,
+      issues: [...zodToConfigIssues(parsed.error.issues, data, doc, lc), ...warnings].sort(byPosition),
+    };
   }
   const raw = parsed.data;
   const checked = semanticIssues(raw, doc, lc);
@@ -82,13 +104,22 @@ function semanticIssues(raw: RawConfigFile, doc: Document, lc: LineCounter): Con
   const ids = Object.keys(agents);
   for (const [id, agent] of Object.entries(agents)) {
     if (!agent?.command && !agent?.builtin) {
-      add('warning', ['background', 'agents', id], `agent "${id}" has no command configured; it is listed but cannot run tasks`, true);
+      add(
+        'warning',
+        ['background', 'agents', id],
+        `agent "${id}" has no command configured; it is listed but cannot run tasks`,
+        true,
+      );
     }
   }
   (bg.triggers ?? []).forEach((t, i) => {
     if (Object.hasOwn(agents, t.agent)) return;
     const known = ids.length ? `; agents are: ${ids.join(', ')}` : '; no agents are configured';
-    add('error', ['background', 'triggers', i, 'agent'], `background.triggers[${i}].agent: unknown agent "${t.agent}"${didYouMean(t.agent, ids)}${known}`);
+    add(
+      'error',
+      ['background', 'triggers', i, 'agent'],
+      `background.triggers[${i}].agent: unknown agent "${t.agent}"${didYouMean(t.agent, ids)}${known}`,
+    );
   });
   return out;
 }
@@ -130,10 +161,20 @@ export async function loadConfigFile(file: string): Promise<{ exists: boolean } 
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      return { exists: false, ok: true, config: resolveConfig(DEFAULT_CONFIG_FILE), raw: DEFAULT_CONFIG_FILE, issues: [] };
+      return {
+        exists: false,
+        ok: true,
+        config: resolveConfig(DEFAULT_CONFIG_FILE),
+        raw: DEFAULT_CONFIG_FILE,
+        issues: [],
+      };
     }
     // The file is there (or something is) but cannot be read: EACCES, EISDIR, EIO, ...
-    return { exists: true, ok: false, issues: [{ severity: 'error', message: `cannot read the file: ${errorText(err)}`, path: '' }] };
+    return {
+      exists: true,
+      ok: false,
+      issues: [{ severity: 'error', message: `cannot read the file: ${errorText(err)}`, path: '' }],
+    };
   }
   return { exists: true, ...parseConfigText(text, file) };
 }

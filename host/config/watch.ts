@@ -42,7 +42,9 @@ export function watchConfig(file: string, onChange: () => void, opts: WatchOptio
   /** "missing", "unreadable:EACCES" or the sha256 of the content. */
   const fingerprint = async (): Promise<string> => {
     try {
-      return createHash('sha256').update(await readFile(path)).digest('hex');
+      return createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
       // A file that became unreadable is a change too: the loader will report why.
@@ -65,7 +67,8 @@ export function watchConfig(file: string, onChange: () => void, opts: WatchOptio
       log.debug('config file changed', { file: path, state: now.length === 64 ? 'present' : now });
       try {
         const r: unknown = onChange();
-        if (r instanceof Promise) r.catch((err: unknown) => log.error('config change handler failed', { err: String(err) }));
+        if (r instanceof Promise)
+          r.catch((err: unknown) => log.error('config change handler failed', { err: String(err) }));
       } catch (err) {
         log.error('config change handler failed', { err: String(err) });
       }

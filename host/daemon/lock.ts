@@ -36,7 +36,10 @@ async function lockFile(file: string): Promise<HostLock> {
       return { release: () => unlink(file).catch(() => undefined) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { pid?: number }, () => ({}) as { pid?: number });
+      const owner = await readFile(file, 'utf8').then(
+        (t) => JSON.parse(t) as { pid?: number },
+        () => ({}) as { pid?: number },
+      );
       if (owner.pid && pidAlive(owner.pid)) throw new LockHeldError(`pid ${owner.pid}`);
       await unlink(file).catch(() => undefined);
     }

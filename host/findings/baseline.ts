@@ -34,7 +34,10 @@ export function normalizeLine(text: string): string {
 }
 
 export function lineFingerprint(ruleId: string, file: string, lineText: string): string {
-  return createHash('sha256').update(`${ruleId}\u0000${file}\u0000${normalizeLine(lineText)}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${ruleId}\u0000${file}\u0000${normalizeLine(lineText)}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /**
@@ -51,7 +54,14 @@ export function addFingerprints(findings: Finding[], lines: (file: string) => st
 }
 
 export function toEntry(f: Finding): BaselineEntry {
-  return { agent: f.agent, fingerprint: f.fingerprint ?? '', file: f.file, line: f.line, ruleId: f.ruleId, message: f.message };
+  return {
+    agent: f.agent,
+    fingerprint: f.fingerprint ?? '',
+    file: f.file,
+    line: f.line,
+    ruleId: f.ruleId,
+    message: f.message,
+  };
 }
 
 /**
@@ -59,7 +69,11 @@ export function toEntry(f: Finding): BaselineEntry {
  * accepts one finding with its fingerprint: a baseline with one copy of a problem lets a second
  * copy through.
  */
-export function filterNew(findings: Finding[], entries: readonly BaselineEntry[], agent: string): { fresh: Finding[]; baselined: Finding[] } {
+export function filterNew(
+  findings: Finding[],
+  entries: readonly BaselineEntry[],
+  agent: string,
+): { fresh: Finding[]; baselined: Finding[] } {
   const budget = new Map<string, number>();
   for (const e of entries) if (e.agent === agent) budget.set(e.fingerprint, (budget.get(e.fingerprint) ?? 0) + 1);
   const fresh: Finding[] = [];
@@ -77,7 +91,12 @@ export function filterNew(findings: Finding[], entries: readonly BaselineEntry[]
 /** Entries sorted so the file diffs well when it is re-recorded. */
 export function serializeBaseline(entries: BaselineEntry[], now: Date): string {
   const sorted = [...entries].sort(
-    (a, b) => cmp(a.agent, b.agent) || cmp(a.file, b.file) || a.line - b.line || cmp(a.ruleId, b.ruleId) || cmp(a.fingerprint, b.fingerprint),
+    (a, b) =>
+      cmp(a.agent, b.agent) ||
+      cmp(a.file, b.file) ||
+      a.line - b.line ||
+      cmp(a.ruleId, b.ruleId) ||
+      cmp(a.fingerprint, b.fingerprint),
   );
   const doc: BaselineDoc = { version: BASELINE_VERSION, createdAt: now.toISOString(), entries: sorted };
   return JSON.stringify(doc, null, 2) + '\n';
@@ -93,12 +112,19 @@ export function parseBaseline(text: string): { entries: BaselineEntry[] } | { er
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { error: 'expected a JSON object' };
   const o = doc as Record<string, unknown>;
-  if (o.version !== BASELINE_VERSION) return { error: `expected "version": ${BASELINE_VERSION}, got ${JSON.stringify(o.version)}` };
+  if (o.version !== BASELINE_VERSION)
+    return { error: `expected "version": ${BASELINE_VERSION}, got ${JSON.stringify(o.version)}` };
   if (!Array.isArray(o.entries)) return { error: 'expected "entries" to be an array' };
   const entries: BaselineEntry[] = [];
   for (let i = 0; i < o.entries.length; i++) {
     const e = o.entries[i] as Record<string, unknown> | null;
-    if (typeof e !== 'object' || e === null || typeof e.agent !== 'string' || typeof e.fingerprint !== 'string' || e.fingerprint === '') {
+    if (
+      typeof e !== 'object' ||
+      e === null ||
+      typeof e.agent !== 'string' ||
+      typeof e.fingerprint !== 'string' ||
+      e.fingerprint === ''
+    ) {
       return { error: `entries[${i}]: expected an object with "agent" and a non-empty "fingerprint"` };
     }
     entries.push({

@@ -54,7 +54,10 @@ export class Baselines {
     }
     if (this.cache?.key === key) return this.cache.loaded;
     const loaded = await readFile(this.file, 'utf8').then(parseBaseline, (e: Error) => ({ error: e.message }));
-    if ('error' in loaded) this.logger.error(`${this.file} is unusable; agents with baseline: true report every finding`, { error: loaded.error });
+    if ('error' in loaded)
+      this.logger.error(`${this.file} is unusable; agents with baseline: true report every finding`, {
+        error: loaded.error,
+      });
     this.cache = { key, loaded };
     return loaded;
   }
@@ -62,7 +65,12 @@ export class Baselines {
   /** A finished run's findings → the new ones and the ones the baseline accepts. */
   async filter(agent: string, findings: Finding[]): Promise<FilterResult> {
     const b = await this.load();
-    if ('missing' in b) return { fresh: findings, baselined: [], note: 'no baseline recorded yet (agentic-bg baseline): every finding is reported' };
+    if ('missing' in b)
+      return {
+        fresh: findings,
+        baselined: [],
+        note: 'no baseline recorded yet (agentic-bg baseline): every finding is reported',
+      };
     if ('error' in b) return { fresh: findings, baselined: [], note: `baseline ignored, ${this.file}: ${b.error}` };
     return filterNew(findings, b.entries, agent);
   }
@@ -98,7 +106,9 @@ export class Baselines {
   private async doRecord(visible: FindingsStore, cfg: ResolvedConfig, agent?: string): Promise<RecordResult> {
     const old = await this.load();
     const oldEntries = 'entries' in old ? old.entries : [];
-    const scope = agent ? new Set([agent]) : new Set([...visible.list(), ...this.hidden.list(), ...oldEntries].map((x) => x.agent));
+    const scope = agent
+      ? new Set([agent])
+      : new Set([...visible.list(), ...this.hidden.list(), ...oldEntries].map((x) => x.agent));
     const entries = oldEntries.filter((e) => !scope.has(e.agent));
     for (const a of scope) {
       entries.push(...visible.list({ agent: a }).map(toEntry));
@@ -121,7 +131,10 @@ export class Baselines {
    * Withdraws the visible findings of `baseline: true` agents that the baseline now accepts: after
    * recording one, and at start (the findings rebuilt from the task history predate it).
    */
-  async refilter(visible: FindingsStore, cfg: ResolvedConfig): Promise<Array<{ agent: string; files: FileFindings[] }>> {
+  async refilter(
+    visible: FindingsStore,
+    cfg: ResolvedConfig,
+  ): Promise<Array<{ agent: string; files: FileFindings[] }>> {
     const b = await this.load();
     if (!('entries' in b)) return [];
     const out: Array<{ agent: string; files: FileFindings[] }> = [];
@@ -135,7 +148,11 @@ export class Baselines {
       if (moved.size === 0) continue;
       const files: FileFindings[] = [];
       for (const file of new Set([...moved].map((f) => f.file))) {
-        const change = visible.replaceFile(a.id, file, shown.filter((f) => f.file === file && !moved.has(f)));
+        const change = visible.replaceFile(
+          a.id,
+          file,
+          shown.filter((f) => f.file === file && !moved.has(f)),
+        );
         if (change) files.push(change);
         // a covered file's hidden findings are what the next recording reads; an uncovered one's
         // are carried over from the file, which holds these already

@@ -28,7 +28,9 @@ export class FindingsStore {
       grouped.set(f.file, list);
     }
     // the files this run speaks for: the ones it was given, or everything when it scanned all
-    const covered = task.files.length ? new Set([...task.files, ...grouped.keys()]) : new Set([...files.keys(), ...grouped.keys()]);
+    const covered = task.files.length
+      ? new Set([...task.files, ...grouped.keys()])
+      : new Set([...files.keys(), ...grouped.keys()]);
     const changes: FileFindings[] = [];
     for (const file of covered) {
       const prev = times.get(file);

@@ -27,7 +27,11 @@ export function parseOutput(format: OutputFormat, stdout: string, ctx: ParseCont
     case 'pattern':
       return parsePattern(format.name, stdout, ctx);
     case 'regex':
-      return parseRegex(format.severity ? { regex: format.regex, severity: format.severity } : { regex: format.regex }, stdout, ctx);
+      return parseRegex(
+        format.severity ? { regex: format.regex, severity: format.severity } : { regex: format.regex },
+        stdout,
+        ctx,
+      );
     default: {
       const never: never = format;
       return { findings: [], error: `unknown output format ${JSON.stringify(never)}` };
@@ -90,7 +94,8 @@ function toFinding(v: unknown, path: string, ctx: ParseContext): Finding {
   if (message === undefined) throw new ShapeError(at('message'), 'expected a string, got nothing');
   const word = optString(o.severity, at('severity'));
   const severity = word === undefined ? 'warning' : severityFromWord(word);
-  if (!severity) throw new ShapeError(at('severity'), `expected error, warning, info or hint, got ${JSON.stringify(word)}`);
+  if (!severity)
+    throw new ShapeError(at('severity'), `expected error, warning, info or hint, got ${JSON.stringify(word)}`);
   const raw: RawFinding = { file: relativize(file, ctx.workspace), line, severity, message };
   const column = optInt(o.column, at('column'), 1);
   const endLine = optInt(o.endLine, at('endLine'), 1);

@@ -96,9 +96,13 @@ export function compileRegexSpec(spec: RegexSpec): Matcher | { error: string } {
     const unknown = names.filter((n) => !(GROUP_NAMES as readonly string[]).includes(n));
     const missing = REQUIRED_GROUPS.filter((n) => !names.includes(n));
     if (unknown.length) {
-      out = { error: `output regex: unknown group ${unknown.map((n) => `(?<${n}>)`).join(', ')}; the groups are ${GROUP_NAMES.join(', ')}` };
+      out = {
+        error: `output regex: unknown group ${unknown.map((n) => `(?<${n}>)`).join(', ')}; the groups are ${GROUP_NAMES.join(', ')}`,
+      };
     } else if (missing.length) {
-      out = { error: `output regex: missing the named group${missing.length > 1 ? 's' : ''} ${missing.map((n) => `(?<${n}>...)`).join(', ')}` };
+      out = {
+        error: `output regex: missing the named group${missing.length > 1 ? 's' : ''} ${missing.map((n) => `(?<${n}>...)`).join(', ')}`,
+      };
     } else {
       out = { re, defaultSeverity: spec.severity ?? 'warning' };
     }
@@ -146,7 +150,11 @@ function run(m: Matcher, text: string, ctx: ParseContext): Finding[] {
   return out.map((f) => buildFinding(f, ctx));
 }
 
-function toFinding(g: Record<string, string | undefined>, defaultSeverity: Severity, ctx: ParseContext): RawFinding | undefined {
+function toFinding(
+  g: Record<string, string | undefined>,
+  defaultSeverity: Severity,
+  ctx: ParseContext,
+): RawFinding | undefined {
   const file = g.file?.trim();
   const line = num(g.line ?? g.line2);
   if (!file || line === undefined || g.message === undefined) return undefined;

@@ -221,7 +221,10 @@ function resultMessage(result: Json, rpath: string, ref: RuleRef): string {
       messageString(ref.rule?.messageStrings, `${ref.rulePath}.messageStrings`, id) ??
       messageString(ref.component?.globalMessageStrings, `${ref.componentPath}.globalMessageStrings`, id);
     if (!found) {
-      throw new ShapeError(`${mp}.id`, `${JSON.stringify(id)} is in neither the rule's messageStrings nor globalMessageStrings`);
+      throw new ShapeError(
+        `${mp}.id`,
+        `${JSON.stringify(id)} is in neither the rule's messageStrings nor globalMessageStrings`,
+      );
     }
     return found.plain ? plainText(fill(found.s, args ?? [])) : fill(found.s, args ?? []);
   }

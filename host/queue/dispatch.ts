@@ -27,7 +27,13 @@ import { Attempt } from './attempt';
 
 export type Running = Attempt;
 
-const spawnError = (err: unknown): RunOutcome => ({ exitCode: null, signal: null, reason: 'spawn_error', detail: String(err), findings: [] });
+const spawnError = (err: unknown): RunOutcome => ({
+  exitCode: null,
+  signal: null,
+  reason: 'spawn_error',
+  detail: String(err),
+  findings: [],
+});
 
 export abstract class Dispatcher {
   readonly store: TaskStore;
@@ -178,9 +184,23 @@ export abstract class Dispatcher {
     const dropped = this.store.transition(id, v.state, v.patch, now);
     if (v.state === 'succeeded') {
       this.deps.events.findings(t, o.findings, o.baselined);
-      this.deps.logger.debug('task finished', { taskId: id, agent: agent.id, task: t.task, attempt: t.attempts, findings: o.findings.length });
+      this.deps.logger.debug('task finished', {
+        taskId: id,
+        agent: agent.id,
+        task: t.task,
+        attempt: t.attempts,
+        findings: o.findings.length,
+      });
     } else {
-      this.deps.logger.warn(`task ${t.state}`, { taskId: id, agent: agent.id, task: t.task, attempt: t.attempts, state: t.state, ...(t.reason ? { reason: t.reason } : {}), ...(t.detail ? { detail: t.detail } : {}) });
+      this.deps.logger.warn(`task ${t.state}`, {
+        taskId: id,
+        agent: agent.id,
+        task: t.task,
+        attempt: t.attempts,
+        state: t.state,
+        ...(t.reason ? { reason: t.reason } : {}),
+        ...(t.detail ? { detail: t.detail } : {}),
+      });
     }
     if (v.state === 'retrying') {
       this.retries.ids.add(id);

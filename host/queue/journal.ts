@@ -116,14 +116,25 @@ export class Journal {
         // Cut the torn line so the next append starts on a line of its own.
         await handle.truncate(parsed.keepBytes);
         if (durable) await handle.datasync();
-        logger.warn('queue journal: ignored an incomplete last line', { file, droppedBytes: buf.length - parsed.keepBytes });
+        logger.warn('queue journal: ignored an incomplete last line', {
+          file,
+          droppedBytes: buf.length - parsed.keepBytes,
+        });
       }
       if (!existed && durable) await syncDir(dir); // make the new file's directory entry durable
     } catch (err) {
       await handle.close();
       throw err;
     }
-    const journal = new Journal(file, handle, size, liveBytes, durable, opts.compactMinBytes ?? 1024 * 1024, opts.lazyDelayMs ?? 10);
+    const journal = new Journal(
+      file,
+      handle,
+      size,
+      liveBytes,
+      durable,
+      opts.compactMinBytes ?? 1024 * 1024,
+      opts.lazyDelayMs ?? 10,
+    );
     logger.debug('queue journal replayed', { file, tasks: tasks.length, lines: parsed.lines, bytes: size });
     return { journal, replay: { tasks, tornTail: parsed.tornTail, ...(corrupt ? { corrupt } : {}), bytes: size } };
   }
@@ -142,7 +153,10 @@ export class Journal {
     const snaps: JournalRecord[] = [];
     for (const r of records) {
       // a record that would not replay must never reach the file: refused now, not at the write
-      if (!isJournalRecord(r)) return Promise.reject(new TypeError('not a valid journal record (v: 1, op put with a TaskInfo, or del with an id)'));
+      if (!isJournalRecord(r))
+        return Promise.reject(
+          new TypeError('not a valid journal record (v: 1, op put with a TaskInfo, or del with an id)'),
+        );
       snaps.push(r.op === 'put' ? { v: 1, op: 'put', task: snapshot(r.task) } : r);
     }
     return this.enqueue(snaps, !opts.lazy);
@@ -267,7 +281,7 @@ export class Journal {
   private async writeAll(buf: Buffer): Promise<void> {
     const start = this.size;
     try {
-      for (let off = 0; off < buf.length; ) {
+      for (let off = 0; off < buf.length;) {
         const { bytesWritten } = await this.handle.write(buf, off, buf.length - off, null);
         if (bytesWritten <= 0) throw new Error(`short write to ${this.file}`);
         off += bytesWritten;

@@ -34,7 +34,12 @@ export async function keepAside(file: string): Promise<string> {
 }
 
 /** tmp file, write, fsync, rename over, fsync the directory: readers see the old or the new file, never a mix. */
-export async function writeAtomic(file: string, text: string, durable: boolean, onSync: () => void = () => {}): Promise<void> {
+export async function writeAtomic(
+  file: string,
+  text: string,
+  durable: boolean,
+  onSync: () => void = () => {},
+): Promise<void> {
   const tmp = tmpPath(file);
   try {
     const h = await open(tmp, 'w');

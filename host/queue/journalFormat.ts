@@ -58,7 +58,8 @@ export function isJournalRecord(v: unknown): v is JournalRecord {
 
 /** One line, '\n' included. Throws on a record that would not replay. */
 export function serializeRecord(record: JournalRecord): string {
-  if (!isJournalRecord(record)) throw new TypeError('not a valid journal record (v: 1, op put with a TaskInfo, or del with an id)');
+  if (!isJournalRecord(record))
+    throw new TypeError('not a valid journal record (v: 1, op put with a TaskInfo, or del with an id)');
   return JSON.stringify(record) + '\n';
 }
 
@@ -69,7 +70,8 @@ interface PendingLine {
   result: LineResult;
 }
 
-type LineResult = { kind: 'blank' } | { kind: 'unparsable' } | { kind: 'badShape' } | { kind: 'ok'; record: JournalRecord };
+type LineResult =
+  { kind: 'blank' } | { kind: 'unparsable' } | { kind: 'badShape' } | { kind: 'ok'; record: JournalRecord };
 
 function parseLine(text: string): LineResult {
   if (text.trim() === '') return { kind: 'blank' };
@@ -120,7 +122,7 @@ export function parseJournal(buf: Buffer): ParsedJournal {
       badLines.push(p.lineNo);
     }
   };
-  for (let start = 0; start < completeEnd; ) {
+  for (let start = 0; start < completeEnd;) {
     const nl = buf.indexOf(0x0a, start);
     lineNo++;
     const result = parseLine(buf.toString('utf8', start, nl));

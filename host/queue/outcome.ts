@@ -23,7 +23,15 @@ export function classifyOutcome(
   random: () => number,
   finishedAt: string,
 ): Verdict {
-  const base: Partial<TaskInfo> = { exitCode: o.exitCode, signal: o.signal, pid: undefined, finishedAt, reason: o.reason, detail: o.detail, outputTail: o.outputTail };
+  const base: Partial<TaskInfo> = {
+    exitCode: o.exitCode,
+    signal: o.signal,
+    pid: undefined,
+    finishedAt,
+    reason: o.reason,
+    detail: o.detail,
+    outputTail: o.outputTail,
+  };
   if (abortReason === 'shutdown') {
     const state = agent.effects === 'write' ? 'interrupted' : 'queued';
     base.reason = 'shutdown';
@@ -47,8 +55,18 @@ export function classifyOutcome(
     base.detail = o.detail ?? 'exit code 2: configuration or usage error (not retried)';
     return { state: 'failed', patch: base, failed: true };
   }
-  if (t.attempts < t.maxAttempts && o.reason !== 'output_error' && o.reason !== 'no_command' && o.reason !== 'usage_error') {
-    return { state: 'retrying', patch: base, failed: false, retryDelayMs: nextRetryDelay(t.attempts, cfg.retryBackoff, random, o.retryAfterMs) };
+  if (
+    t.attempts < t.maxAttempts &&
+    o.reason !== 'output_error' &&
+    o.reason !== 'no_command' &&
+    o.reason !== 'usage_error'
+  ) {
+    return {
+      state: 'retrying',
+      patch: base,
+      failed: false,
+      retryDelayMs: nextRetryDelay(t.attempts, cfg.retryBackoff, random, o.retryAfterMs),
+    };
   }
   return { state: 'failed', patch: base, failed: true };
 }

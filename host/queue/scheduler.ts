@@ -32,10 +32,23 @@ export class Scheduler extends Dispatcher {
       else if (t.state === 'retrying') this.retries.ids.add(t.id);
       else if (t.state === 'running') {
         const last = t.attemptLog?.at(-1);
-        if (last && !last.finishedAt) Object.assign(last, { finishedAt: now.toISOString(), reason: 'host_died', detail: 'the host stopped while this attempt ran' });
+        if (last && !last.finishedAt)
+          Object.assign(last, {
+            finishedAt: now.toISOString(),
+            reason: 'host_died',
+            detail: 'the host stopped while this attempt ran',
+          });
         const effects = this.deps.config().agents[t.agent]?.effects ?? 'read';
         if (effects === 'write') {
-          this.store.transition(t.id, 'interrupted', { reason: 'host_died', detail: 'the host died while this write task ran; retry it by hand once you have checked its effects' }, now);
+          this.store.transition(
+            t.id,
+            'interrupted',
+            {
+              reason: 'host_died',
+              detail: 'the host died while this write task ran; retry it by hand once you have checked its effects',
+            },
+            now,
+          );
           interrupted.push(t);
         } else {
           this.store.transition(t.id, 'queued', { pid: undefined }, now);
@@ -51,7 +64,10 @@ export class Scheduler extends Dispatcher {
   }
 
   /** Accepts a batch; resolves once every accepted task is durable. Dispatch starts at once. */
-  async submit(items: SubmitItem[], source?: string): Promise<Array<{ taskId: string; coalesced: boolean } | { error: string; index: number }>> {
+  async submit(
+    items: SubmitItem[],
+    source?: string,
+  ): Promise<Array<{ taskId: string; coalesced: boolean } | { error: string; index: number }>> {
     const cfg = this.deps.config();
     const now = new Date(this.now());
     const records: JournalRecord[] = [];
@@ -73,13 +89,20 @@ export class Scheduler extends Dispatcher {
     return results;
   }
 
-  private accept(item: SubmitItem, cfg: ResolvedConfig, now: Date, source?: string): { task: TaskInfo; coalesced: boolean } {
+  private accept(
+    item: SubmitItem,
+    cfg: ResolvedConfig,
+    now: Date,
+    source?: string,
+  ): { task: TaskInfo; coalesced: boolean } {
     if (this.draining) throw new SubmitError('the host is shutting down');
     if (!cfg.enabled) throw new SubmitError('background agents are disabled (background.enabled: false)');
     const agent = cfg.agents[item.agent];
     if (!agent) {
       const known = Object.keys(cfg.agents);
-      throw new SubmitError(`unknown agent "${item.agent}"${known.length ? ` (configured: ${known.join(', ')})` : ' (no agents configured)'}`);
+      throw new SubmitError(
+        `unknown agent "${item.agent}"${known.length ? ` (configured: ${known.join(', ')})` : ' (no agents configured)'}`,
+      );
     }
     if (agent.kind === 'none') throw new SubmitError(`agent "${item.agent}" has no command configured`);
     if (!agent.enabled) throw new SubmitError(`agent "${item.agent}" is disabled`);
@@ -137,7 +160,12 @@ export class Scheduler extends Dispatcher {
     if (t.state === 'queued' || t.state === 'retrying') {
       this.queue.remove(id);
       this.retries.ids.delete(id);
-      const dropped = this.store.transition(id, 'cancelled', { reason: 'cancelled', detail: 'cancelled before it ran', finishedAt: new Date(this.now()).toISOString() }, new Date(this.now()));
+      const dropped = this.store.transition(
+        id,
+        'cancelled',
+        { reason: 'cancelled', detail: 'cancelled before it ran', finishedAt: new Date(this.now()).toISOString() },
+        new Date(this.now()),
+      );
       this.waiters.settle(t);
       this.deps.events.taskChanged(t);
       await this.append([put(t), ...dropped.map((d) => ({ v: 1 as const, op: 'del' as const, id: d }))]);
@@ -155,7 +183,19 @@ export class Scheduler extends Dispatcher {
     const other = this.store.queuedWithKey(t.key);
     if (other) throw new SubmitError(`task ${other.id} with the same key is already waiting to run`);
     const now = new Date(this.now());
-    this.store.transition(id, 'queued', { attempts: 0, reason: undefined, detail: undefined, finishedAt: undefined, exitCode: undefined, signal: undefined }, now);
+    this.store.transition(
+      id,
+      'queued',
+      {
+        attempts: 0,
+        reason: undefined,
+        detail: undefined,
+        finishedAt: undefined,
+        exitCode: undefined,
+        signal: undefined,
+      },
+      now,
+    );
     this.enqueue(t);
     this.deps.events.taskChanged(t);
     await this.append([put(t)]);
@@ -190,7 +230,9 @@ export class Scheduler extends Dispatcher {
     this.draining = true;
     this.retries.stop();
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
-    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, deadlineMs - this.now())).unref());
+    const timer = new Promise<'timeout'>((r) =>
+      setTimeout(() => r('timeout'), Math.max(0, deadlineMs - this.now())).unref(),
+    );
     if ((await Promise.race([all().then(() => 'done' as const), timer])) === 'timeout') {
       for (const r of this.running.values()) r.abort.abort('shutdown');
       await all();

@@ -113,9 +113,14 @@ class TaskRun implements TaskContext {
   }
 
   readonly progress = (message: string, fraction?: number): void =>
-    this.ch.notify(AgentMethods.progress, { taskId: this.taskId, message, ...(fraction !== undefined ? { fraction } : {}) });
+    this.ch.notify(AgentMethods.progress, {
+      taskId: this.taskId,
+      message,
+      ...(fraction !== undefined ? { fraction } : {}),
+    });
 
-  readonly log = (...args: unknown[]): void => void process.stderr.write(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') + '\n');
+  readonly log = (...args: unknown[]): void =>
+    void process.stderr.write(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') + '\n');
 
   cancel(): void {
     if (this.cancelled) return;
@@ -130,7 +135,8 @@ class TaskRun implements TaskContext {
 }
 
 export function runAgent(def: AgentDefinition, io: AgentIO = {}): AgentHandle {
-  if (!def || typeof def.name !== 'string' || typeof def.runTask !== 'function') throw new TypeError('runAgent needs { name, runTask }');
+  if (!def || typeof def.name !== 'string' || typeof def.runTask !== 'function')
+    throw new TypeError('runAgent needs { name, runTask }');
   const input = io.input ?? process.stdin;
   const output = io.output ?? process.stdout;
   const exit = io.exit ?? ((code: number) => process.exit(code));
@@ -175,7 +181,10 @@ export function runAgent(def: AgentDefinition, io: AgentIO = {}): AgentHandle {
   requests.set(AgentMethods.initialize, async (params): Promise<InitializeResult> => {
     const p = params as InitializeParams | undefined;
     if (p?.protocolVersion !== undefined && p.protocolVersion !== AGENT_PROTOCOL_VERSION) {
-      throw new ResponseError(-32602, `protocol ${p.protocolVersion} is not supported (this SDK speaks ${AGENT_PROTOCOL_VERSION})`);
+      throw new ResponseError(
+        -32602,
+        `protocol ${p.protocolVersion} is not supported (this SDK speaks ${AGENT_PROTOCOL_VERSION})`,
+      );
     }
     await def.initialize?.(p!);
     if (heartbeatMs > 0 && !beat) {

@@ -23,15 +23,30 @@ export class AgentsView implements vscode.TreeDataProvider<AgentNode>, vscode.Di
 
   getChildren(node?: AgentNode): AgentNode[] {
     const all = this.sessions();
-    if (!node) return all.length > 1 ? all.map((session) => ({ kind: 'folder', session })) : all.flatMap((s) => this.agentsOf(s));
+    if (!node)
+      return all.length > 1
+        ? all.map((session) => ({ kind: 'folder', session }))
+        : all.flatMap((s) => this.agentsOf(s));
     return node.kind === 'folder' ? this.agentsOf(node.session) : [];
   }
 
   private agentsOf(session: Session): AgentNode[] {
     const st = session.client.state;
     if (st !== 'connected') {
-      const text = st === 'stopped' ? 'Host stopped — click to start' : st === 'connecting' ? 'Starting the host…' : `Host not running${session.client.lastError ? `: ${session.client.lastError}` : ''}`;
-      return [{ kind: 'message', session, text, command: { command: 'agenticBackground.start', title: 'Start Host', arguments: [session.folder] } }];
+      const text =
+        st === 'stopped'
+          ? 'Host stopped — click to start'
+          : st === 'connecting'
+            ? 'Starting the host…'
+            : `Host not running${session.client.lastError ? `: ${session.client.lastError}` : ''}`;
+      return [
+        {
+          kind: 'message',
+          session,
+          text,
+          command: { command: 'agenticBackground.start', title: 'Start Host', arguments: [session.folder] },
+        },
+      ];
     }
     if (!session.agents.length) return [{ kind: 'message', session, text: 'No agents configured' }];
     return session.agents.map((agent) => ({ kind: 'agent', session, agent }));

@@ -26,7 +26,10 @@ export class TasksView implements vscode.TreeDataProvider<TaskNode>, vscode.Disp
 
   getChildren(node?: TaskNode): TaskNode[] {
     const all = this.sessions();
-    if (!node) return all.length > 1 ? all.map((session) => ({ kind: 'folder', session })) : all.flatMap((s) => this.groupsOf(s));
+    if (!node)
+      return all.length > 1
+        ? all.map((session) => ({ kind: 'folder', session }))
+        : all.flatMap((s) => this.groupsOf(s));
     if (node.kind === 'folder') return this.groupsOf(node.session);
     if (node.kind === 'group') return node.group.tasks.map((task) => ({ kind: 'task', session: node.session, task }));
     return [];
@@ -53,7 +56,12 @@ export class TasksView implements vscode.TreeDataProvider<TaskNode>, vscode.Disp
       }
       case 'group': {
         const g = node.group;
-        const item = new vscode.TreeItem(g.label, OPEN_GROUPS.has(g.state) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(
+          g.label,
+          OPEN_GROUPS.has(g.state)
+            ? vscode.TreeItemCollapsibleState.Expanded
+            : vscode.TreeItemCollapsibleState.Collapsed,
+        );
         item.id = `${node.session.root}#group:${g.state}`;
         item.description = g.total > g.tasks.length ? `${g.total} (newest ${g.tasks.length})` : String(g.total);
         item.iconPath = new vscode.ThemeIcon(g.icon);

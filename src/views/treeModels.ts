@@ -40,8 +40,26 @@ export function agentRow(a: AgentInfo): Row {
   bits.push(`${a.restarts} restart${a.restarts === 1 ? '' : 's'}`);
   bits.push(a.tier);
   if (a.reason && !held) bits.push(a.reason);
-  const icon = held ? 'shield' : { idle: 'circle-outline', running: 'sync~spin', starting: 'loading~spin', quarantined: 'error', stopped: 'debug-stop', unconfigured: 'circle-slash' }[a.state];
-  const color: Row['color'] = a.state === 'quarantined' ? 'errorForeground' : held ? 'warningForeground' : a.state === 'running' ? 'charts.green' : a.state === 'unconfigured' || a.state === 'stopped' ? 'disabledForeground' : undefined;
+  const icon = held
+    ? 'shield'
+    : {
+        idle: 'circle-outline',
+        running: 'sync~spin',
+        starting: 'loading~spin',
+        quarantined: 'error',
+        stopped: 'debug-stop',
+        unconfigured: 'circle-slash',
+      }[a.state];
+  const color: Row['color'] =
+    a.state === 'quarantined'
+      ? 'errorForeground'
+      : held
+        ? 'warningForeground'
+        : a.state === 'running'
+          ? 'charts.green'
+          : a.state === 'unconfigured' || a.state === 'stopped'
+            ? 'disabledForeground'
+            : undefined;
   const lim = a.limits;
   const tip = [
     `**${a.id}** — ${a.state}${a.reason ? `: ${a.reason}` : ''}`,
@@ -55,10 +73,25 @@ export function agentRow(a: AgentInfo): Row {
     held ? '- waiting for your approval of this command (Agentic Background: Review Agent Approvals)' : '',
     a.stderrTail?.length ? `\n\`\`\`\n${a.stderrTail.slice(-5).join('\n')}\n\`\`\`` : '',
   ].filter(Boolean);
-  return { label: a.id, description: bits.join(' · '), tooltip: tip.join('\n'), contextValue: `agent.${held ? 'awaiting' : a.state}`, icon, ...(color ? { color } : {}) };
+  return {
+    label: a.id,
+    description: bits.join(' · '),
+    tooltip: tip.join('\n'),
+    contextValue: `agent.${held ? 'awaiting' : a.state}`,
+    icon,
+    ...(color ? { color } : {}),
+  };
 }
 
-export const STATE_ORDER: readonly TaskState[] = ['running', 'retrying', 'queued', 'failed', 'interrupted', 'cancelled', 'succeeded'];
+export const STATE_ORDER: readonly TaskState[] = [
+  'running',
+  'retrying',
+  'queued',
+  'failed',
+  'interrupted',
+  'cancelled',
+  'succeeded',
+];
 const STATE_LABEL: Record<TaskState, string> = {
   running: 'Running',
   retrying: 'Retrying',
@@ -95,7 +128,13 @@ export function groupTasks(tasks: Iterable<TaskInfo>, limit = 50): TaskGroup[] {
     const list = by.get(state);
     if (!list?.length) continue;
     list.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
-    out.push({ state, label: STATE_LABEL[state], icon: STATE_ICON[state], total: list.length, tasks: list.slice(0, limit) });
+    out.push({
+      state,
+      label: STATE_LABEL[state],
+      icon: STATE_ICON[state],
+      total: list.length,
+      tasks: list.slice(0, limit),
+    });
   }
   return out;
 }
@@ -119,12 +158,25 @@ export function taskRow(t: TaskInfo, now: number): Row {
     `**${t.agent}: ${t.task}** — ${t.state}`,
     '',
     `- id: \`${t.id}\`${t.source ? ` (from ${t.source})` : ''}`,
-    `- files: ${t.files.length ? t.files.slice(0, 20).map((f) => `\`${f}\``).join(', ') + (t.files.length > 20 ? ` … (${t.files.length})` : '') : 'the whole workspace'}`,
+    `- files: ${
+      t.files.length
+        ? t.files
+            .slice(0, 20)
+            .map((f) => `\`${f}\``)
+            .join(', ') + (t.files.length > 20 ? ` … (${t.files.length})` : '')
+        : 'the whole workspace'
+    }`,
     `- priority ${t.priority}, attempt ${t.attempts} of ${t.maxAttempts}`,
     `- created ${t.createdAt}${t.startedAt ? `, started ${t.startedAt}` : ''}${t.finishedAt ? `, finished ${t.finishedAt}` : ''}`,
     t.exitCode !== undefined && t.exitCode !== null ? `- exit code ${t.exitCode}` : '',
     t.signal ? `- signal ${t.signal}` : '',
     t.reason ? `- reason: ${t.reason}${t.detail ? ` — ${t.detail}` : ''}` : '',
   ].filter(Boolean);
-  return { label: `${t.agent}: ${t.task} — ${files}`, description: bits.join(' · '), tooltip: tip.join('\n'), contextValue: `task.${t.state}${t.attempts > 0 ? '.log' : ''}`, icon: STATE_ICON[t.state] };
+  return {
+    label: `${t.agent}: ${t.task} — ${files}`,
+    description: bits.join(' · '),
+    tooltip: tip.join('\n'),
+    contextValue: `task.${t.state}${t.attempts > 0 ? '.log' : ''}`,
+    icon: STATE_ICON[t.state],
+  };
 }

@@ -23,6 +23,14 @@ export const KEYS: Record<string, string[]> = {
   queue: ['enqueue_durable_ratio', 'queue_vs_bullmq_durable'],
   persistent: ['persistent_vs_bullmq'],
   lag: ['client_lag_p99_ms', 'client_lag_vs_inproc'],
-  resources: ['host_cold_start_ratio', 'host_idle_rss_mb', 'host_idle_cpu_pct', 'host_open_fds_per_agent', 'host_load_rss_mb', 'status_ms_10k_queued', 'rss_per_queued_task_bytes'],
+  resources: [
+    'host_cold_start_ratio',
+    'host_idle_rss_mb',
+    'host_idle_cpu_pct',
+    'host_open_fds_per_agent',
+    'host_load_rss_mb',
+    'status_ms_10k_queued',
+    'rss_per_queued_task_bytes',
+  ],
   limits: ['cpu_limit_error_points', 'memory_kill_latency_ms'],
 };

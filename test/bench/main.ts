@@ -22,7 +22,9 @@ function parseArgs(argv: string[]): { json: boolean; quick: boolean; only?: Set<
     else if (a === '--quick') out.quick = true;
     else if (a === '--only') out.only = new Set((argv[++i] ?? '').split(','));
     else {
-      process.stderr.write(`bench: unknown argument ${a}\nusage: bench [--json] [--quick] [--only ${Object.keys(GROUPS).join(',')}]\n`);
+      process.stderr.write(
+        `bench: unknown argument ${a}\nusage: bench [--json] [--quick] [--only ${Object.keys(GROUPS).join(',')}]\n`,
+      );
       process.exit(2);
     }
   }
@@ -35,15 +37,34 @@ function shown(f: Figure, ok: boolean | undefined): string {
   return ok === false && f.goal && Number(s) === f.goal.limit ? String(f.value) : s;
 }
 
-function table(figs: Figure[], mach: ReturnType<typeof machine>, loadEnd: number[], quick: boolean, secs: number): string {
+function table(
+  figs: Figure[],
+  mach: ReturnType<typeof machine>,
+  loadEnd: number[],
+  quick: boolean,
+  secs: number,
+): string {
   const rows = [['figure', 'value', 'baseline', 'ratio', 'goal', '']];
   for (const f of figs) {
     const ok = met(f);
-    const goal = f.goal ? `${f.goal.op === '<=' ? '≤' : '≥'} ${f.goal.limit}${f.goal.note ? ` ${f.goal.note}` : ''}` : 'report';
-    rows.push([f.key, f.measured ?? (f.value === null ? '—' : ''), f.baseline ?? '', shown(f, ok), goal, ok === undefined ? (f.value === null ? 'n/a' : '') : ok ? '✓' : '✗']);
+    const goal = f.goal
+      ? `${f.goal.op === '<=' ? '≤' : '≥'} ${f.goal.limit}${f.goal.note ? ` ${f.goal.note}` : ''}`
+      : 'report';
+    rows.push([
+      f.key,
+      f.measured ?? (f.value === null ? '—' : ''),
+      f.baseline ?? '',
+      shown(f, ok),
+      goal,
+      ok === undefined ? (f.value === null ? 'n/a' : '') : ok ? '✓' : '✗',
+    ]);
   }
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...r[c]!].length)));
-  const line = (r: string[]) => r.map((x, c) => x + ' '.repeat(w[c]! - [...x].length)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((x, c) => x + ' '.repeat(w[c]! - [...x].length))
+      .join('  ')
+      .trimEnd();
   const out = [line(rows[0]!), w.map((n) => '-'.repeat(n)).join('  '), ...rows.slice(1).map(line)];
   const notes = figs.filter((f) => f.why).map((f) => `  ${f.key}: ${f.why}`);
   return [
@@ -70,7 +91,11 @@ async function main(): Promise<void> {
   process.env.XDG_RUNTIME_DIR = runtime;
   onCleanup(() => rmSync(runtime, { recursive: true, force: true }));
 
-  const mode: Mode = { quick: args.quick, reps: args.quick ? 1 : 5, log: (s) => process.stderr.write(`[bench] ${s}\n`) };
+  const mode: Mode = {
+    quick: args.quick,
+    reps: args.quick ? 1 : 5,
+    log: (s) => process.stderr.write(`[bench] ${s}\n`),
+  };
   const mach = machine();
   const t0 = Date.now();
   const figs: Figure[] = [];
@@ -84,7 +109,8 @@ async function main(): Promise<void> {
       // a broken group is a harness failure: say so, keep measuring the others, exit 1 at the end
       crashed = true;
       mode.log(`group ${name} crashed: ${(err as Error)?.stack ?? String(err)}`);
-      for (const k of KEYS[name] ?? []) figs.push(absent(k, `harness error in group ${name}: ${(err as Error)?.message ?? String(err)}`));
+      for (const k of KEYS[name] ?? [])
+        figs.push(absent(k, `harness error in group ${name}: ${(err as Error)?.message ?? String(err)}`));
     }
   }
   const end = machine();
@@ -96,7 +122,9 @@ async function main(): Promise<void> {
     obj.quick = args.quick;
     obj.seconds = Math.round(secs);
     obj.goals = Object.fromEntries(figs.filter((f) => f.goal).map((f) => [f.key, { ...f.goal, met: met(f) ?? null }]));
-    obj.details = Object.fromEntries(figs.map((f) => [f.key, { measured: f.measured, baseline: f.baseline, why: f.why, ...f.detail }]));
+    obj.details = Object.fromEntries(
+      figs.map((f) => [f.key, { measured: f.measured, baseline: f.baseline, why: f.why, ...f.detail }]),
+    );
     process.stdout.write(JSON.stringify(obj) + '\n');
   } else {
     process.stdout.write(table(figs, mach, end.loadavg, args.quick, secs) + '\n');

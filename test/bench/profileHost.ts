@@ -34,18 +34,30 @@ async function main(): Promise<void> {
   const c = Number(arg('--c', '8'));
   const persistent = process.argv.includes('--persistent');
   const noProf = process.argv.includes('--no-prof'); // CPU and rate figures without the profiler's overhead
-  const command = persistent ? [process.execPath, join(BENCH_AGENTS, 'noopAgent.js')] : arg('--argv', '/bin/true').split(' ');
+  const command = persistent
+    ? [process.execPath, join(BENCH_AGENTS, 'noopAgent.js')]
+    : arg('--argv', '/bin/true').split(' ');
   const dir = mkdtempSync(join(tmpdir(), 'agbg-prof-'));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  const host = await BenchHost.start(configYaml(c, { a: { command, concurrency: c, nice: 0, output: 'text', timeout: 60, ...(persistent ? { persistent: true } : {}) } }), {
-    nodeArgs: [...(process.argv.includes('--node-args') ? arg('--node-args', '').split(' ') : []), ...(noProf ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'])],
-  });
+  const host = await BenchHost.start(
+    configYaml(c, {
+      a: { command, concurrency: c, nice: 0, output: 'text', timeout: 60, ...(persistent ? { persistent: true } : {}) },
+    }),
+    {
+      nodeArgs: [
+        ...(process.argv.includes('--node-args') ? arg('--node-args', '').split(' ') : []),
+        ...(noProf ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200']),
+      ],
+    },
+  );
   const cpu0 = cpuSplit(host.pid)!;
   const t0 = Date.now();
   let done = 0;
   while (done < n) {
     const k = Math.min(Number(arg('--batch', '500')), n - done);
-    const ids = await host.submitBatch(Array.from({ length: k }, (_, i) => ({ agent: 'a', task: 'p', key: `p${done + i}` })));
+    const ids = await host.submitBatch(
+      Array.from({ length: k }, (_, i) => ({ agent: 'a', task: 'p', key: `p${done + i}` })),
+    );
     await host.waitDone(ids, 600_000);
     done += k;
   }
@@ -54,7 +66,9 @@ async function main(): Promise<void> {
   const cpu = { user: cpu1.user - cpu0.user, system: cpu1.system - cpu0.system };
   const rss = rssBytes(host.pid)!;
   await host.stop();
-  console.log(`host: ${n} tasks in ${secs.toFixed(2)} s = ${(n / secs).toFixed(0)}/s; CPU ${perTask(cpu, n)}; RSS ${(rss / 1e6).toFixed(1)} MB`);
+  console.log(
+    `host: ${n} tasks in ${secs.toFixed(2)} s = ${(n / secs).toFixed(0)}/s; CPU ${perTask(cpu, n)}; RSS ${(rss / 1e6).toFixed(1)} MB`,
+  );
   if (!persistent) {
     // the bare spawn loop right after, for scale
     const raw = new RawSpawner();
@@ -70,7 +84,12 @@ async function main(): Promise<void> {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
   // --keep FILE: the raw profile, for Chrome DevTools or a diff against another run
   if (process.argv.includes('--keep')) copyFileSync(join(dir, file), arg('--keep', 'host.cpuprofile'));
-  const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfNode[]; startTime: number; endTime: number; samples: number[] };
+  const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    nodes: ProfNode[];
+    startTime: number;
+    endTime: number;
+    samples: number[];
+  };
   const per = (prof.endTime - prof.startTime) / 1000 / prof.samples.length; // ms per sample
   const byFn = new Map<string, number>();
   const byFile = new Map<string, number>();
@@ -85,7 +104,14 @@ async function main(): Promise<void> {
     byFile.set(url || nd.callFrame.functionName, (byFile.get(url || nd.callFrame.functionName) ?? 0) + ms);
   }
   const top = (m: Map<string, number>, k: number) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, ms]) => `${(ms / n).toFixed(3).padStart(8)} ms/task ${((ms / total) * 100).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(
+        ([name, ms]) =>
+          `${(ms / n).toFixed(3).padStart(8)} ms/task ${((ms / total) * 100).toFixed(1).padStart(5)}%  ${name}`,
+      )
+      .join('\n');
   // --callers NAME: the stacks that lead to functions named NAME (self time, by caller chain)
   const want = process.argv.includes('--callers') ? arg('--callers', '') : undefined;
   if (want) {
@@ -95,7 +121,8 @@ async function main(): Promise<void> {
     for (const nd of prof.nodes) {
       if (nd.callFrame.functionName !== want || !nd.hitCount) continue;
       const names: string[] = [];
-      for (let p = parent.get(nd.id); p && names.length < 8; p = parent.get(p.id)) names.push(`${p.callFrame.functionName || '(anon)'}:${p.callFrame.lineNumber + 1}`);
+      for (let p = parent.get(nd.id); p && names.length < 8; p = parent.get(p.id))
+        names.push(`${p.callFrame.functionName || '(anon)'}:${p.callFrame.lineNumber + 1}`);
       const k = names.join(' < ');
       chains.set(k, (chains.get(k) ?? 0) + nd.hitCount * per);
     }
@@ -117,7 +144,9 @@ async function main(): Promise<void> {
     }
   }
   console.log(`inclusive, host functions:\n${top(incl, 30)}\n`);
-  console.log(`busy (non-idle) samples: ${(total / n).toFixed(3)} ms per task\n\nby function:\n${top(byFn, 40)}\n\nby file:\n${top(byFile, 15)}`);
+  console.log(
+    `busy (non-idle) samples: ${(total / n).toFixed(3)} ms per task\n\nby function:\n${top(byFn, 40)}\n\nby file:\n${top(byFile, 15)}`,
+  );
   process.exit(0); // the exit handler removes the temp dirs
 }
 

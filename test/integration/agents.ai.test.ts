@@ -74,16 +74,28 @@ describe('AI agents', () => {
     const w = ws();
     await startHost(w);
     const status = await cliJson<HostStatus>(w, ['status']);
-    assert.equal(status.agents.find((a: AgentInfo) => a.id === 'deva')!.effects, 'write', 'an agent with a prompt edits files');
+    assert.equal(
+      status.agents.find((a: AgentInfo) => a.id === 'deva')!.effects,
+      'write',
+      'an agent with a prompt edits files',
+    );
 
     const c = await connect(w);
     let t: TaskInfo;
     try {
-      const sub = await c.request(P.SubmitRequest.type, { agent: 'deva', task: 'modernize', files: ['src/legacy.js'], params: { style: 'es2015' } });
+      const sub = await c.request(P.SubmitRequest.type, {
+        agent: 'deva',
+        task: 'modernize',
+        files: ['src/legacy.js'],
+        params: { style: 'es2015' },
+      });
       t = await c.request(P.WaitTaskRequest.type, { id: sub.taskId, timeoutMs: 120_000 });
       const log = await c.request(P.TaskLogRequest.type, { id: sub.taskId });
       // the task's log holds what the last attempt streamed (each attempt starts it anew)
-      assert.match(log.text, /Session 2 · reading the prompt[\s\S]*Editing src\/legacy\.js[\s\S]*Done: edited 1 file\(s\)\./);
+      assert.match(
+        log.text,
+        /Session 2 · reading the prompt[\s\S]*Editing src\/legacy\.js[\s\S]*Done: edited 1 file\(s\)\./,
+      );
     } finally {
       c.close();
     }
@@ -109,7 +121,12 @@ describe('AI agents', () => {
     );
     assert.equal(c2!.stdin, '', 'stdin is closed: a CLI would append it to the prompt');
     assert.equal(readFileSync(join(w, 'src', 'legacy.js'), 'utf8'), 'let a = 1;\nlet b = 2;\nconsole.log(a + b);\n');
-    assert.deepEqual(t.outputTail, ['● Session 2 · reading the prompt (' + c2!.prompt.length + ' chars)', '● Thinking…', '● Editing src/legacy.js', 'Done: edited 1 file(s).']);
+    assert.deepEqual(t.outputTail, [
+      '● Session 2 · reading the prompt (' + c2!.prompt.length + ' chars)',
+      '● Thinking…',
+      '● Editing src/legacy.js',
+      'Done: edited 1 file(s).',
+    ]);
 
     const human = await cli(w, ['tasks', '--limit', '1']);
     assert.match(human.stdout, /deva\s+modernize\s+succeeded/);

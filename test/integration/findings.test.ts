@@ -47,7 +47,8 @@ function workspace(): string {
   return w;
 }
 
-const submit = (w: string, agent: string, extra: string[] = []) => submitWait(w, ['--agent', agent, '--task', 't', ...extra]);
+const submit = (w: string, agent: string, extra: string[] = []) =>
+  submitWait(w, ['--agent', agent, '--task', 't', ...extra]);
 
 describe('findings', () => {
   it('reads SARIF from the file named in output, with content hashes and fingerprints', async () => {
@@ -56,7 +57,14 @@ describe('findings', () => {
     const t = await submit(w, 'scan', ['--file', 'src/config.py']);
     assert.equal(t.state, 'succeeded', t.detail);
     assert.deepEqual(shown(t.findings), [
-      { file: 'src/config.py', line: 2, column: 5, severity: 'error', ruleId: 'SEC001', message: 'Hard-coded credential' },
+      {
+        file: 'src/config.py',
+        line: 2,
+        column: 5,
+        severity: 'error',
+        ruleId: 'SEC001',
+        message: 'Hard-coded credential',
+      },
       { file: 'src/config.py', line: 5, column: 1, severity: 'info', ruleId: 'SEC002', message: 'Weak hash' },
     ]);
     const hash = createHash('sha256').update(CONFIG_PY).digest('hex');
@@ -65,8 +73,16 @@ describe('findings', () => {
       assert.equal(f.agent, 'scan');
       assert.equal(f.taskId, t.id);
     }
-    assert.equal(t.findings!.find((f) => f.ruleId === 'SEC001')!.fingerprint, 'cafe0001:1', "the tool's own fingerprint");
-    assert.match(t.findings!.find((f) => f.ruleId === 'SEC002')!.fingerprint!, /^[0-9a-f]{32}$/, 'a line hash where the tool gave none');
+    assert.equal(
+      t.findings!.find((f) => f.ruleId === 'SEC001')!.fingerprint,
+      'cafe0001:1',
+      "the tool's own fingerprint",
+    );
+    assert.match(
+      t.findings!.find((f) => f.ruleId === 'SEC002')!.fingerprint!,
+      /^[0-9a-f]{32}$/,
+      'a line hash where the tool gave none',
+    );
   });
 
   it('a broken SARIF file fails the task (output_error, not retried) saying where it broke; a missing one is never the stale previous', async () => {
@@ -75,7 +91,12 @@ describe('findings', () => {
     assert.equal((await submit(w, 'scan', ['--file', 'src/config.py'])).state, 'succeeded');
     const c = await connect(w);
     const run = async (mode: string): Promise<TaskInfo> => {
-      const { taskId } = await c.request(P.SubmitRequest.type, { agent: 'scan', task: mode, files: ['src/config.py'], params: { mode } });
+      const { taskId } = await c.request(P.SubmitRequest.type, {
+        agent: 'scan',
+        task: mode,
+        files: ['src/config.py'],
+        params: { mode },
+      });
       return c.request(P.WaitTaskRequest.type, { id: taskId, timeoutMs: 120_000 });
     };
     try {
@@ -83,10 +104,16 @@ describe('findings', () => {
       assert.equal(badShape.state, 'failed');
       assert.equal(badShape.reason, 'output_error');
       assert.equal(badShape.attempts, 1);
-      assert.equal(badShape.detail, 'runs[0].results[1].locations[0].physicalLocation.region.startLine: expected a positive integer, got the number 0');
+      assert.equal(
+        badShape.detail,
+        'runs[0].results[1].locations[0].physicalLocation.region.startLine: expected a positive integer, got the number 0',
+      );
       const badJson = await run('bad-json');
       assert.equal(badJson.reason, 'output_error');
-      assert.equal(badJson.detail, `invalid JSON at line 26, column 11: expected ',' or '}' after the property value, got '"'`);
+      assert.equal(
+        badJson.detail,
+        `invalid JSON at line 26, column 11: expected ',' or '}' after the property value, got '"'`,
+      );
       const none = await run('none');
       assert.equal(none.reason, 'output_error');
       assert.match(none.detail!, /cannot read the SARIF file out\/results\.sarif: ENOENT/);
@@ -101,7 +128,10 @@ describe('findings', () => {
     const w = makeWorkspace(CONFIG, { 'a.txt': 'a\nb\nc\n', 'b.txt': 'x\n' });
     made.push(w);
     await startHost(w);
-    const rec = (file: string, n: number) => cli(w, ['submit', '--from', '-', '--json'], { input: JSON.stringify({ agent: 'rec', task: 'r', files: [file], params: { findings: n } }) });
+    const rec = (file: string, n: number) =>
+      cli(w, ['submit', '--from', '-', '--json'], {
+        input: JSON.stringify({ agent: 'rec', task: 'r', files: [file], params: { findings: n } }),
+      });
     await rec('a.txt', 3);
     await rec('b.txt', 1);
     const wait = async (want: Record<string, number>) => {
@@ -117,7 +147,10 @@ describe('findings', () => {
     await wait({ 'a.txt': 3, 'b.txt': 1 });
     await rec('a.txt', 1);
     await wait({ 'a.txt': 1, 'b.txt': 1 });
-    assert.deepEqual((await cliJson<Finding[]>(w, ['findings', '--file', 'a.txt'])).map((f) => f.message), ['finding 1']);
+    assert.deepEqual(
+      (await cliJson<Finding[]>(w, ['findings', '--file', 'a.txt'])).map((f) => f.message),
+      ['finding 1'],
+    );
     const text = await cli(w, ['findings', '--file', 'b.txt']);
     assert.equal(text.stdout.trim(), 'b.txt:1:1 warning finding 1 [R1]');
     await rec('a.txt', 0);
@@ -139,15 +172,26 @@ describe('findings', () => {
 
     // the code moves down two lines and gets re-indented; one new problem appears
     const cart = join(w, 'src', 'cart.js');
-    const moved = readFileSync(cart, 'utf8').replace('export function total', '// Prices in cents.\n\nexport function total').replace('  let discount', '      let   discount');
+    const moved = readFileSync(cart, 'utf8')
+      .replace('export function total', '// Prices in cents.\n\nexport function total')
+      .replace('  let discount', '      let   discount');
     writeFileSync(cart, moved.replace('  return sum', '  if (sum == 1) sum = 0;\n  return sum'));
     const after1 = await submit(w, 'eslint', ['--file', 'src/cart.js']);
     assert.equal(after1.state, 'succeeded');
     assert.deepEqual(shown(after1.findings), [
-      { file: 'src/cart.js', line: 12, column: 11, severity: 'warning', ruleId: 'eqeqeq', message: "Expected '===' and instead saw '=='." },
+      {
+        file: 'src/cart.js',
+        line: 12,
+        column: 11,
+        severity: 'warning',
+        ruleId: 'eqeqeq',
+        message: "Expected '===' and instead saw '=='.",
+      },
     ]);
     assert.equal(after1.baselinedCount, 4);
-    const human = await cli(w, ['submit', '--agent', 'eslint', '--task', 't', '--file', 'src/cart.js', '--wait'], { timeoutMs: 180_000 });
+    const human = await cli(w, ['submit', '--agent', 'eslint', '--task', 't', '--file', 'src/cart.js', '--wait'], {
+      timeoutMs: 180_000,
+    });
     assert.match(human.stdout, /\(4 more finding\(s\) in the baseline not shown\)/);
 
     // SARIF: the tool's fingerprint follows the finding to another line
@@ -157,7 +201,9 @@ describe('findings', () => {
 
     // accept the new one too, restart: the findings rebuilt from the history stay hidden
     assert.equal((await cli(w, ['baseline', '--agent', 'eslint'])).code, 0);
-    const doc = JSON.parse(readFileSync(join(w, '.agentic', 'baseline.json'), 'utf8')) as { entries: Array<{ agent: string }> };
+    const doc = JSON.parse(readFileSync(join(w, '.agentic', 'baseline.json'), 'utf8')) as {
+      entries: Array<{ agent: string }>;
+    };
     assert.equal(doc.entries.filter((e) => e.agent === 'eslint').length, 5, 'the four hidden ones were kept');
     assert.equal(doc.entries.filter((e) => e.agent === 'scan-held').length, 2, 'the other agent was left alone');
     assert.equal((await cli(w, ['stop'])).code, 0);

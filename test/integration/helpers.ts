@@ -69,7 +69,11 @@ export function hostInfo(ws: string): { pid: number; socket: string } {
 }
 
 /** Polls until fn returns a truthy value (or throws after timeoutMs). */
-export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function until<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -52,18 +52,25 @@ describe('durability', () => {
   it('kill -9 with tasks queued and running: all complete after restart, none finished runs twice', async () => {
     const w = ws(config('read'));
     assert.equal((await cli(w, ['start'])).code, 0);
-    const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ agent: 'rec', task: `t${i}`, params: { ms: 400 } })).join('\n');
+    const lines = Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify({ agent: 'rec', task: `t${i}`, params: { ms: 400 } }),
+    ).join('\n');
     const sub = await cli(w, ['submit', '--from', '-', '--json'], { input: lines });
     const ids = (JSON.parse(sub.stdout) as P.SubmitRequest.Result[]).map((r) => r.taskId);
     // wait until some finished and two are running, then kill the host outright
-    await until(() => existsSync(join(w, 'runs.log')) && runs(w).ends.size >= 2 && runs(w).starts.size >= 4, 15_000, 'progress');
+    await until(
+      () => existsSync(join(w, 'runs.log')) && runs(w).ends.size >= 2 && runs(w).starts.size >= 4,
+      15_000,
+      'progress',
+    );
     await killHost(w);
     const before = runs(w);
     const finishedBefore = [...before.ends.keys()];
     assert.equal((await cli(w, ['start'])).code, 0);
     const c = await connect(w);
     try {
-      for (const id of ids) assert.equal((await c.request(P.WaitTaskRequest.type, { id, timeoutMs: 30_000 })).state, 'succeeded', id);
+      for (const id of ids)
+        assert.equal((await c.request(P.WaitTaskRequest.type, { id, timeoutMs: 30_000 })).state, 'succeeded', id);
     } finally {
       c.close();
     }
@@ -72,11 +79,19 @@ describe('durability', () => {
     // a task whose end was recorded before the kill may only run again if the host had not yet
     // journaled its success (at-least-once); one that the journal says succeeded never runs twice
     const journalDone = new Set(
-      readFileSync(hostPaths(w).journal, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { task?: TaskInfo }).filter((r) => r.task?.state === 'succeeded').map((r) => r.task!.id),
+      readFileSync(hostPaths(w).journal, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { task?: TaskInfo })
+        .filter((r) => r.task?.state === 'succeeded')
+        .map((r) => r.task!.id),
     );
     for (const id of finishedBefore) if (journalDone.has(id)) assert.ok((afterRuns.starts.get(id) ?? 0) >= 1);
     const twice = ids.filter((id) => (afterRuns.ends.get(id) ?? 0) > 1);
-    assert.ok(twice.every((id) => !finishedBefore.includes(id) || before.ends.get(id) === afterRuns.ends.get(id)), `finished tasks ran twice: ${twice}`);
+    assert.ok(
+      twice.every((id) => !finishedBefore.includes(id) || before.ends.get(id) === afterRuns.ends.get(id)),
+      `finished tasks ran twice: ${twice}`,
+    );
   });
 
   it('parks a write agent task that was running at kill -9 as interrupted', async () => {
@@ -88,7 +103,11 @@ describe('durability', () => {
     const long = await connect(w);
     const l = await long.request(P.SubmitRequest.type, { agent: 'rec', task: 'edit2', params: { ms: 5000 } });
     long.close();
-    await until(async () => (await cliJson<TaskInfo[]>(w, ['tasks', '--state', 'running'])).some((t) => t.id === l.taskId), 10_000, 'running');
+    await until(
+      async () => (await cliJson<TaskInfo[]>(w, ['tasks', '--state', 'running'])).some((t) => t.id === l.taskId),
+      10_000,
+      'running',
+    );
     await killHost(w);
     assert.equal((await cli(w, ['start'])).code, 0);
     const t = await cliJson<TaskInfo[]>(w, ['tasks']);
@@ -131,7 +150,11 @@ describe('hot reload', () => {
     assert.equal((await cli(w, ['start'])).code, 0);
     const pid = hostInfo(w).pid;
     writeFileSync(join(w, 'agentic_config.yaml'), config('read') + `    extra:\n      command: ["true"]\n`);
-    await until(async () => (await cliJson<HostStatus>(w, ['status'])).agents.some((a) => a.id === 'extra'), 10_000, 'hot reload');
+    await until(
+      async () => (await cliJson<HostStatus>(w, ['status'])).agents.some((a) => a.id === 'extra'),
+      10_000,
+      'hot reload',
+    );
     writeFileSync(join(w, 'agentic_config.yaml'), config('read').replace('concurrency: 2', 'concurency: 2'));
     const r = await cli(w, ['reload']);
     assert.equal(r.code, 2);
@@ -141,7 +164,10 @@ describe('hot reload', () => {
     assert.equal(s.config.valid, false);
     assert.equal(s.config.keptPrevious, true);
     assert.equal(s.health, 'degraded');
-    assert.ok(s.agents.some((a) => a.id === 'extra'), 'old config in force');
+    assert.ok(
+      s.agents.some((a) => a.id === 'extra'),
+      'old config in force',
+    );
     assert.equal(s.pid, pid);
     const t = await cliJson<TaskInfo>(w, ['submit', '--agent', 'rec', '--task', 'still-works', '--wait']);
     assert.equal(t.state, 'succeeded');

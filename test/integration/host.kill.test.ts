@@ -12,7 +12,19 @@ import { groupPids } from '../../host/agents/processTree';
 import { hostPaths } from '../../common/node/paths';
 import type { TaskInfo } from '../../common/model';
 import type * as P from '../../common/protocol';
-import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, NODE, pidAlive, until, waitTask, yaml } from './helpers';
+import {
+  AGENTS,
+  cleanup,
+  cli,
+  cliJson,
+  hostInfo,
+  makeWorkspace,
+  NODE,
+  pidAlive,
+  until,
+  waitTask,
+  yaml,
+} from './helpers';
 import { pidsWithMarker, uniqueMarker, waitFor } from './procScan';
 
 const made: string[] = [];
@@ -34,19 +46,22 @@ async function submit(w: string, a: string): Promise<string> {
 }
 
 /** leader, child1, grandchild and child2 all carry the marker */
-const treeUp = (marker: string): Promise<unknown> => until(async () => (await pidsWithMarker(marker)).length >= 4, 15_000, `fork tree ${marker}`);
+const treeUp = (marker: string): Promise<unknown> =>
+  until(async () => (await pidsWithMarker(marker)).length >= 4, 15_000, `fork tree ${marker}`);
 
 describe('time and cancel', () => {
   it('a timeout kills the fork tree: children and grandchildren included', T, async () => {
     const marker = uniqueMarker('timeout');
-    const w = ws(yaml(`
+    const w = ws(
+      yaml(`
 background:
   agents:
     tree:
       command: ["${FORKTREE}", "${marker}"]
       timeout: 2s
       retry_attempts: 0
-`));
+`),
+    );
     assert.equal((await cli(w, ['start'])).code, 0);
     const id = await submit(w, 'tree');
     await treeUp(marker);
@@ -59,7 +74,8 @@ background:
   it('a cancel kills the fork tree, also while it is throttled (SIGSTOPped) at 10 % CPU', T, async () => {
     const m1 = uniqueMarker('cancel');
     const m2 = uniqueMarker('cancelthrottled');
-    const w = ws(yaml(`
+    const w = ws(
+      yaml(`
 background:
   max_concurrent_agents: 2
   agents:
@@ -68,13 +84,17 @@ background:
     busy:
       command: ["${NODE}", "${join(AGENTS, 'spinner.js')}", "${m2}", "--procs", "3"]
       max_cpu_percent: 10
-`));
+`),
+    );
     assert.equal((await cli(w, ['start'])).code, 0);
     const [a, b] = [await submit(w, 'tree'), await submit(w, 'busy')];
     await treeUp(m1);
     await until(async () => (await pidsWithMarker(m2)).length === 3, 15_000, 'spinners');
     await sleep(500);
-    for (const [id, m] of [[a, m1], [b, m2]] as const) {
+    for (const [id, m] of [
+      [a, m1],
+      [b, m2],
+    ] as const) {
       const pid = (await cliJson<TaskInfo[]>(w, ['tasks'])).find((t) => t.id === id)!.pid!;
       const r = await cli(w, ['cancel', id]);
       assert.equal(r.code, 0, r.stderr);
@@ -88,13 +108,15 @@ background:
 describe('nothing outlives the host', () => {
   it('a graceful stop while a group is throttled (mostly SIGSTOPped) leaves nothing behind', T, async () => {
     const marker = uniqueMarker('stopthrottled');
-    const w = ws(yaml(`
+    const w = ws(
+      yaml(`
 background:
   agents:
     busy:
       command: ["${NODE}", "${join(AGENTS, 'spinner.js')}", "${marker}", "--procs", "2"]
       max_cpu_percent: 5
-`));
+`),
+    );
     assert.equal((await cli(w, ['start'])).code, 0);
     await submit(w, 'busy');
     await until(async () => (await pidsWithMarker(marker)).length === 2, 15_000, 'spinners');
@@ -104,9 +126,13 @@ background:
     assert.deepEqual(await pidsWithMarker(marker), []);
   });
 
-  it('kill -9 of the host: every agent group is gone within 5 s (SIGTERM-ignoring and SIGSTOPped ones too)', T, async () => {
-    const marker = uniqueMarker('kill9');
-    const w = ws(yaml(`
+  it(
+    'kill -9 of the host: every agent group is gone within 5 s (SIGTERM-ignoring and SIGSTOPped ones too)',
+    T,
+    async () => {
+      const marker = uniqueMarker('kill9');
+      const w = ws(
+        yaml(`
 background:
   max_concurrent_agents: 3
   agents:
@@ -117,24 +143,30 @@ background:
     busy:
       command: ["${NODE}", "${join(AGENTS, 'spinner.js')}", "${marker}-c", "--procs", "2"]
       max_cpu_percent: 5
-`));
-    assert.equal((await cli(w, ['start'])).code, 0);
-    const host = hostInfo(w).pid;
-    for (const a of ['tree', 'stubborn', 'busy']) await submit(w, a);
-    await until(async () => (await pidsWithMarker(marker)).length >= 10, 15_000, 'all agents');
-    await sleep(500);
-    const leaders = (await cliJson<TaskInfo[]>(w, ['tasks', '--state', 'running'])).map((t) => t.pid!);
-    assert.equal(leaders.length, 3);
-    const t0 = performance.now();
-    process.kill(host, 'SIGKILL');
-    const ms = await waitFor(
-      async () => (await pidsWithMarker(marker)).length === 0 && (await Promise.all(leaders.map((p) => groupPids(p, { live: true })))).every((g) => g.length === 0),
-      5000,
-      20,
-    );
-    console.log(`# kill -9 of the host: all agent process groups gone after ${(performance.now() - t0).toFixed(0)} ms`);
-    assert.notEqual(ms, -1, `survivors: ${await pidsWithMarker(marker)}`);
-  });
+`),
+      );
+      assert.equal((await cli(w, ['start'])).code, 0);
+      const host = hostInfo(w).pid;
+      for (const a of ['tree', 'stubborn', 'busy']) await submit(w, a);
+      await until(async () => (await pidsWithMarker(marker)).length >= 10, 15_000, 'all agents');
+      await sleep(500);
+      const leaders = (await cliJson<TaskInfo[]>(w, ['tasks', '--state', 'running'])).map((t) => t.pid!);
+      assert.equal(leaders.length, 3);
+      const t0 = performance.now();
+      process.kill(host, 'SIGKILL');
+      const ms = await waitFor(
+        async () =>
+          (await pidsWithMarker(marker)).length === 0 &&
+          (await Promise.all(leaders.map((p) => groupPids(p, { live: true })))).every((g) => g.length === 0),
+        5000,
+        20,
+      );
+      console.log(
+        `# kill -9 of the host: all agent process groups gone after ${(performance.now() - t0).toFixed(0)} ms`,
+      );
+      assert.notEqual(ms, -1, `survivors: ${await pidsWithMarker(marker)}`);
+    },
+  );
 
   it('a starting host reaps a recorded leftover only when the group is still one of its agents', T, async () => {
     const marker = uniqueMarker('leftover');
@@ -143,7 +175,11 @@ background:
     // workspace left by a dead host (AGENTIC_WORKSPACE, as every agent gets it), one of ANOTHER
     // workspace, and an unrelated process that now holds a recorded pid (pid reuse)
     const start = (tag: string, env: NodeJS.ProcessEnv = {}): number => {
-      const c = spawn(NODE, [join(AGENTS, 'hang.js'), `${marker}-${tag}`], { detached: true, stdio: 'ignore', env: { ...process.env, ...env } });
+      const c = spawn(NODE, [join(AGENTS, 'hang.js'), `${marker}-${tag}`], {
+        detached: true,
+        stdio: 'ignore',
+        env: { ...process.env, ...env },
+      });
       c.unref();
       strays.push(c.pid!);
       return c.pid!;
@@ -158,8 +194,19 @@ background:
         v: 1,
         op: 'put',
         task: {
-          id, agent: 'gone', task: 't', key: id, state: 'running', priority: 'medium', files: [], attempts: 1, maxAttempts: 1,
-          createdAt: now, updatedAt: now, pid, attemptLog: [{ attempt: 1, startedAt: now, pid }],
+          id,
+          agent: 'gone',
+          task: 't',
+          key: id,
+          state: 'running',
+          priority: 'medium',
+          files: [],
+          attempts: 1,
+          maxAttempts: 1,
+          createdAt: now,
+          updatedAt: now,
+          pid,
+          attemptLog: [{ attempt: 1, startedAt: now, pid }],
         },
       }) + '\n';
     const journal = hostPaths(w).journal;

@@ -8,7 +8,18 @@ import { createMessageConnection, SocketMessageReader, SocketMessageWriter } fro
 import { hostPaths } from '../../common/node/paths';
 import type { HostStatus } from '../../common/model';
 import * as P from '../../common/protocol';
-import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, pidAlive, pidsWithMarker, until, yaml } from './helpers';
+import {
+  AGENTS,
+  cleanup,
+  cli,
+  cliJson,
+  hostInfo,
+  makeWorkspace,
+  pidAlive,
+  pidsWithMarker,
+  until,
+  yaml,
+} from './helpers';
 
 const made: string[] = [];
 after(async () => {
@@ -48,7 +59,8 @@ describe('host lifecycle', () => {
     assert.equal(results.filter((r) => r.stdout.startsWith('started')).length, 1);
     const hostPid = Number([...pids][0]);
     // the losers exit once they find the lock taken: eventually exactly the one host is left
-    const hosts = () => pidsWithMarker(w).filter((p) => pidAlive(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('host.js'));
+    const hosts = () =>
+      pidsWithMarker(w).filter((p) => pidAlive(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('host.js'));
     await until(() => hosts().length === 1, 10_000, `one host process, got ${hosts()}`);
     assert.deepEqual(hosts(), [hostPid]);
   });
@@ -61,10 +73,13 @@ describe('host lifecycle', () => {
     assert.equal(s.pid, hostInfo(w).pid);
     assert.ok(s.socket.endsWith('.sock'));
     assert.equal(s.mode, 'production');
-    assert.deepEqual(s.agents.map((a) => [a.id, a.state, a.reason]), [
-      ['saa', 'unconfigured', 'no command configured'],
-      ['deva_python', 'unconfigured', 'no command configured'],
-    ]);
+    assert.deepEqual(
+      s.agents.map((a) => [a.id, a.state, a.reason]),
+      [
+        ['saa', 'unconfigured', 'no command configured'],
+        ['deva_python', 'unconfigured', 'no command configured'],
+      ],
+    );
     assert.equal(s.agents[0]!.limits.maxMemoryBytes, 512_000_000);
     const sub = await cli(w, ['submit', '--agent', 'saa', '--task', 'audit']);
     assert.equal(sub.code, 2);
@@ -81,7 +96,10 @@ describe('host lifecycle', () => {
     await new Promise((r) => sock.once('connect', r));
     const conn = createMessageConnection(new SocketMessageReader(sock), new SocketMessageWriter(sock));
     conn.listen();
-    await assert.rejects(conn.sendRequest(P.StatusRequest.type.method, {}), (e: { code: number }) => e.code === P.ErrorCodes.Unauthorized);
+    await assert.rejects(
+      conn.sendRequest(P.StatusRequest.type.method, {}),
+      (e: { code: number }) => e.code === P.ErrorCodes.Unauthorized,
+    );
     await assert.rejects(
       conn.sendRequest(P.HelloRequest.type.method, { protocolVersion: P.PROTOCOL_VERSION, token: 'nope', client: 'x' }),
       (e: { code: number }) => e.code === P.ErrorCodes.Unauthorized,
@@ -91,7 +109,11 @@ describe('host lifecycle', () => {
       conn.sendRequest(P.HelloRequest.type.method, { protocolVersion: 99, token, client: 'x' }),
       (e: { code: number }) => e.code === P.ErrorCodes.VersionMismatch,
     );
-    const hello = (await conn.sendRequest(P.HelloRequest.type.method, { protocolVersion: P.PROTOCOL_VERSION, token, client: 'x' })) as P.HelloRequest.Result;
+    const hello = (await conn.sendRequest(P.HelloRequest.type.method, {
+      protocolVersion: P.PROTOCOL_VERSION,
+      token,
+      client: 'x',
+    })) as P.HelloRequest.Result;
     assert.equal(hello.workspace, w);
     conn.dispose();
     sock.destroy();
@@ -99,12 +121,14 @@ describe('host lifecycle', () => {
 
   it('stop drains, kills what is still running and leaves no process, socket or token behind', async () => {
     const marker = `hang-marker-${process.pid}-${Date.now()}`;
-    const w = ws(yaml(`
+    const w = ws(
+      yaml(`
 background:
   agents:
     hang:
       command: ["${AGENTS}/forktree.sh", "${marker}"]
-`));
+`),
+    );
     assert.equal((await cli(w, ['start'])).code, 0);
     const pid = hostInfo(w).pid;
     assert.equal((await cli(w, ['submit', '--agent', 'hang', '--task', 't'])).code, 0);

@@ -68,10 +68,14 @@ function alive(pid: number): boolean {
 const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 describe('memory limits', () => {
-  it('a memory hog is killed with reason memory_limit and its peak, soon after crossing; the failure is retried', T, async () => {
-    const marker = uniqueMarker('hog');
-    const crossFile = join(tmpdir(), `${marker}.crossed`);
-    const w = ws(yaml(`
+  it(
+    'a memory hog is killed with reason memory_limit and its peak, soon after crossing; the failure is retried',
+    T,
+    async () => {
+      const marker = uniqueMarker('hog');
+      const crossFile = join(tmpdir(), `${marker}.crossed`);
+      const w = ws(
+        yaml(`
 background:
   retry_backoff: { initial: 3s, factor: 1, jitter: false }
   agents:
@@ -79,58 +83,68 @@ background:
       command: ["${NODE}", "${agent('memhog.js')}", "${marker}", "--step", "10", "--every", "50", "--max", "600", "--cross", "100", "--cross-file", "${crossFile}"]
       max_memory: 100MB
       retry_attempts: 1
-`));
-    assert.equal((await cli(w, ['start'])).code, 0);
-    const id = await submit(w, 'hog');
-    // tight polls of one file and one pid: a scan of every /proc/*/cmdline can itself take
-    // hundreds of ms on a loaded machine and would blur the number
-    const deadline = Date.now() + 20_000;
-    while (!existsSync(crossFile) && Date.now() < deadline) await sleep(5);
-    const [crossedAt, , hogPid] = readFileSync(crossFile, 'utf8').split(' ').map(Number) as [number, number, number];
-    while (alive(hogPid) && Date.now() < deadline) await sleep(5);
-    const ms = Date.now() - crossedAt;
-    assert.deepEqual(await pidsWithMarker(marker), []);
-    console.log(`# memory limit: process group gone ${ms} ms after crossing 100MB (load ${loadavg()})`);
-    assert.ok(ms < 2500, `took ${ms} ms (goal ≤ 1000)`);
-    const t = await waitTask(w, id);
-    rmSync(crossFile, { force: true });
-    assert.equal(t.state, 'failed');
-    assert.equal(t.reason, 'memory_limit');
-    assert.equal(t.attempts, 2, 'memory_limit is retried like other failures');
-    for (const a of t.attemptLog!) {
-      assert.equal(a.reason, 'memory_limit');
-      assert.ok(a.peakRssBytes! > 100e6, `peak ${a.peakRssBytes}`);
-      assert.match(a.detail!, /^memory limit 100MB exceeded \(peak \d+(\.\d)?MB\)$/);
-    }
-    console.log(`# ${t.attemptLog![0]!.detail}`);
-  });
+`),
+      );
+      assert.equal((await cli(w, ['start'])).code, 0);
+      const id = await submit(w, 'hog');
+      // tight polls of one file and one pid: a scan of every /proc/*/cmdline can itself take
+      // hundreds of ms on a loaded machine and would blur the number
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(crossFile) && Date.now() < deadline) await sleep(5);
+      const [crossedAt, , hogPid] = readFileSync(crossFile, 'utf8').split(' ').map(Number) as [number, number, number];
+      while (alive(hogPid) && Date.now() < deadline) await sleep(5);
+      const ms = Date.now() - crossedAt;
+      assert.deepEqual(await pidsWithMarker(marker), []);
+      console.log(`# memory limit: process group gone ${ms} ms after crossing 100MB (load ${loadavg()})`);
+      assert.ok(ms < 2500, `took ${ms} ms (goal ≤ 1000)`);
+      const t = await waitTask(w, id);
+      rmSync(crossFile, { force: true });
+      assert.equal(t.state, 'failed');
+      assert.equal(t.reason, 'memory_limit');
+      assert.equal(t.attempts, 2, 'memory_limit is retried like other failures');
+      for (const a of t.attemptLog!) {
+        assert.equal(a.reason, 'memory_limit');
+        assert.ok(a.peakRssBytes! > 100e6, `peak ${a.peakRssBytes}`);
+        assert.match(a.detail!, /^memory limit 100MB exceeded \(peak \d+(\.\d)?MB\)$/);
+      }
+      console.log(`# ${t.attemptLog![0]!.detail}`);
+    },
+  );
 
-  it('the whole tree counts: children that allocate take the group over while every process alone is under', T, async () => {
-    const marker = uniqueMarker('memtree');
-    const w = ws(yaml(`
+  it(
+    'the whole tree counts: children that allocate take the group over while every process alone is under',
+    T,
+    async () => {
+      const marker = uniqueMarker('memtree');
+      const w = ws(
+        yaml(`
 background:
   agents:
     tree:
       command: ["${NODE}", "${agent('memtree.js')}", "${marker}", "--children", "3", "--mb", "60"]
       max_memory: 150MB
       retry_attempts: 0
-`));
-    assert.equal((await cli(w, ['start'])).code, 0);
-    const t = await cliJson<TaskInfo>(w, ['submit', '--agent', 'tree', '--task', 't', '--wait']);
-    assert.equal(t.reason, 'memory_limit', t.detail);
-    assert.ok(t.attemptLog![0]!.peakRssBytes! > 150e6);
-    assert.deepEqual(await pidsWithMarker(marker), []);
-    console.log(`# tree: ${t.detail}`);
-  });
+`),
+      );
+      assert.equal((await cli(w, ['start'])).code, 0);
+      const t = await cliJson<TaskInfo>(w, ['submit', '--agent', 'tree', '--task', 't', '--wait']);
+      assert.equal(t.reason, 'memory_limit', t.detail);
+      assert.ok(t.attemptLog![0]!.peakRssBytes! > 150e6);
+      assert.deepEqual(await pidsWithMarker(marker), []);
+      console.log(`# tree: ${t.detail}`);
+    },
+  );
 
   it('a Node agent under its limit runs fine (no RLIMIT_AS): 50 MB with max_memory 200MB succeeds', T, async () => {
-    const w = ws(yaml(`
+    const w = ws(
+      yaml(`
 background:
   agents:
     alloc:
       command: ["${NODE}", "${agent('alloc.js')}", "50", "1000"]
       max_memory: 200MB
-`));
+`),
+    );
     assert.equal((await cli(w, ['start'])).code, 0);
     const t = await cliJson<TaskInfo>(w, ['submit', '--agent', 'alloc', '--task', 't', '--wait']);
     assert.equal(t.state, 'succeeded', t.detail);
@@ -140,10 +154,14 @@ background:
 });
 
 describe('CPU limits', () => {
-  it('max_cpu_percent 25 holds a busy loop, and a group of two, to 25 % of a core; status shows tier and live numbers', T, async () => {
-    const m1 = uniqueMarker('spin1');
-    const m2 = uniqueMarker('spin2');
-    const w = ws(yaml(`
+  it(
+    'max_cpu_percent 25 holds a busy loop, and a group of two, to 25 % of a core; status shows tier and live numbers',
+    T,
+    async () => {
+      const m1 = uniqueMarker('spin1');
+      const m2 = uniqueMarker('spin2');
+      const w = ws(
+        yaml(`
 background:
   max_concurrent_agents: 2
   agents:
@@ -153,37 +171,46 @@ background:
     spin2:
       command: ["${NODE}", "${agent('spinner.js')}", "${m2}", "--procs", "2"]
       max_cpu_percent: 25
-`));
-    assert.equal((await cli(w, ['start'])).code, 0);
-    const [id1, id2] = [await submit(w, 'spin'), await submit(w, 'spin2')];
-    const [p1, p2] = [await leaderOf(w, id1), await leaderOf(w, id2)];
-    await until(async () => (await pidsWithMarker(m2)).length === 2, 10_000, 'both spinners of spin2');
-    await sleep(1500);
-    const [c1, c2] = await Promise.all([measureCpu(p1, 5000), measureCpu(p2, 5000)]);
-    console.log(`# CPU over 5 s at max_cpu_percent 25: one spinner ${c1.toFixed(1)} %, a group of two ${c2.toFixed(1)} % (load ${loadavg()})`);
-    assert.ok(c1 <= 30, `one spinner: ${c1}`);
-    assert.ok(c2 <= 30, `group of two: ${c2}`);
-    assert.ok(c1 > 2 && c2 > 2, 'throttled, not frozen');
+`),
+      );
+      assert.equal((await cli(w, ['start'])).code, 0);
+      const [id1, id2] = [await submit(w, 'spin'), await submit(w, 'spin2')];
+      const [p1, p2] = [await leaderOf(w, id1), await leaderOf(w, id2)];
+      await until(async () => (await pidsWithMarker(m2)).length === 2, 10_000, 'both spinners of spin2');
+      await sleep(1500);
+      const [c1, c2] = await Promise.all([measureCpu(p1, 5000), measureCpu(p2, 5000)]);
+      console.log(
+        `# CPU over 5 s at max_cpu_percent 25: one spinner ${c1.toFixed(1)} %, a group of two ${c2.toFixed(1)} % (load ${loadavg()})`,
+      );
+      assert.ok(c1 <= 30, `one spinner: ${c1}`);
+      assert.ok(c2 <= 30, `group of two: ${c2}`);
+      assert.ok(c1 > 2 && c2 > 2, 'throttled, not frozen');
 
-    const s = await cliJson<HostStatus>(w, ['status']);
-    const a = s.agents.find((x) => x.id === 'spin')!;
-    assert.ok(a.tier === 'throttle' || a.tier === 'cgroup', a.tier);
-    if (a.tier === 'throttle') assert.match(a.tierReason!, /SIGSTOP\/SIGCONT/);
-    assert.ok(a.cpuPercent! > 0 && a.cpuPercent! < 40, `status cpu ${a.cpuPercent}`);
-    assert.ok(a.rssBytes! > 1e6);
-    assert.ok(a.pids.includes(p1));
-    assert.equal(s.agents.find((x) => x.id === 'spin2')!.pids.length, 2, 'every pid of the group, not just the leader');
+      const s = await cliJson<HostStatus>(w, ['status']);
+      const a = s.agents.find((x) => x.id === 'spin')!;
+      assert.ok(a.tier === 'throttle' || a.tier === 'cgroup', a.tier);
+      if (a.tier === 'throttle') assert.match(a.tierReason!, /SIGSTOP\/SIGCONT/);
+      assert.ok(a.cpuPercent! > 0 && a.cpuPercent! < 40, `status cpu ${a.cpuPercent}`);
+      assert.ok(a.rssBytes! > 1e6);
+      assert.ok(a.pids.includes(p1));
+      assert.equal(
+        s.agents.find((x) => x.id === 'spin2')!.pids.length,
+        2,
+        'every pid of the group, not just the leader',
+      );
 
-    for (const id of [id1, id2]) assert.equal((await cli(w, ['cancel', id])).code, 0);
-    assert.deepEqual([...(await pidsWithMarker(m1)), ...(await pidsWithMarker(m2))], []);
-    assert.deepEqual([...(await groupPids(p1, { live: true })), ...(await groupPids(p2, { live: true }))], []);
-  });
+      for (const id of [id1, id2]) assert.equal((await cli(w, ['cancel', id])).code, 0);
+      assert.deepEqual([...(await pidsWithMarker(m1)), ...(await pidsWithMarker(m2))], []);
+      assert.deepEqual([...(await groupPids(p1, { live: true })), ...(await groupPids(p2, { live: true }))], []);
+    },
+  );
 });
 
 describe('development mode', () => {
   it('observes and reports limits without enforcing them, and does not retry', T, async () => {
     const m = uniqueMarker('devspin');
-    const w = ws(yaml(`
+    const w = ws(
+      yaml(`
 background:
   agents:
     spin:
@@ -195,7 +222,8 @@ background:
     fail:
       command: ["${NODE}", "${agent('exit-code.js')}", "3"]
       retry_attempts: 3
-`));
+`),
+    );
     assert.equal((await cli(w, ['start', '--mode', 'development'])).code, 0);
     const id = await submit(w, 'spin');
     const pid = await leaderOf(w, id);
@@ -230,7 +258,8 @@ background:
 describe('host resources', () => {
   it('keeps its open fds bounded (≤ 30 + 4 per running agent) while 4 limited agents run', T, async () => {
     const m = uniqueMarker('fds');
-    const w = ws(yaml(`
+    const w = ws(
+      yaml(`
 background:
   max_concurrent_agents: 4
   agents:
@@ -246,7 +275,8 @@ background:
     mem:
       command: ["${NODE}", "${agent('memtree.js')}", "${m}-mem", "--children", "2", "--mb", "10"]
       max_memory: 1GB
-`));
+`),
+    );
     assert.equal((await cli(w, ['start'])).code, 0);
     const host = hostInfo(w).pid;
     const fds = (): number => readdirSync(`/proc/${host}/fd`).length;

@@ -7,7 +7,19 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AgentInfo, TaskInfo } from '../../common/model';
 import * as P from '../../common/protocol';
-import { AGENTS, ROOT, cleanup, cli, connect, hostInfo, makeWorkspace, pidAlive, pidsWithMarker, until, yaml } from './helpers';
+import {
+  AGENTS,
+  ROOT,
+  cleanup,
+  cli,
+  connect,
+  hostInfo,
+  makeWorkspace,
+  pidAlive,
+  pidsWithMarker,
+  until,
+  yaml,
+} from './helpers';
 import { uniqueMarker } from './procScan';
 import type { HostConnection } from '../../common/node/connect';
 
@@ -16,7 +28,8 @@ after(async () => {
   for (const w of made) await cleanup(w);
 });
 
-const cmd = (file: string, ...args: string[]): string => JSON.stringify([process.execPath, join(AGENTS, file), ...args]);
+const cmd = (file: string, ...args: string[]): string =>
+  JSON.stringify([process.execPath, join(AGENTS, file), ...args]);
 
 function echoConfig(marker: string, extra = ''): string {
   return yaml(`
@@ -71,11 +84,17 @@ describe('persistent agents', () => {
       assert.match(t1.findings![0]!.message, /task first attempt 1 files a\.ts/);
       const a = await agent(c, 'echo');
       assert.deepEqual([a.state, a.pids, a.restarts], ['idle', [pid], 0]);
-      assert.ok(a.stderrTail?.some((l) => /persistent-echo: started/.test(l)), JSON.stringify(a.stderrTail));
+      assert.ok(
+        a.stderrTail?.some((l) => /persistent-echo: started/.test(l)),
+        JSON.stringify(a.stderrTail),
+      );
 
       // two 700 ms tasks on the one process overlap (concurrency: 2)
       const t0 = Date.now();
-      const [x, y] = await Promise.all([run(c, { agent: 'echo', task: 'x', params: { ms: 700 } }), run(c, { agent: 'echo', task: 'y', params: { ms: 700 } })]);
+      const [x, y] = await Promise.all([
+        run(c, { agent: 'echo', task: 'x', params: { ms: 700 } }),
+        run(c, { agent: 'echo', task: 'y', params: { ms: 700 } }),
+      ]);
       const elapsed = Date.now() - t0;
       assert.deepEqual([x.state, y.state, pidOf(x), pidOf(y)], ['succeeded', 'succeeded', pid, pid]);
       assert.ok(elapsed < 1300, `ran together: ${elapsed} ms`);
@@ -96,7 +115,11 @@ describe('persistent agents', () => {
     try {
       const pid = pidOf(await run(c, { agent: 'echo', task: 'warm' }));
       const { taskId } = await c.request(P.SubmitRequest.type, { agent: 'echo', task: 'long', params: { ms: 60_000 } });
-      await until(async () => (await c.request(P.GetTaskRequest.type, { id: taskId })).state === 'running', 10_000, 'running');
+      await until(
+        async () => (await c.request(P.GetTaskRequest.type, { id: taskId })).state === 'running',
+        10_000,
+        'running',
+      );
       const t0 = Date.now();
       await c.request(P.CancelTaskRequest.type, { id: taskId });
       const t = await c.request(P.WaitTaskRequest.type, { id: taskId, timeoutMs: 10_000 });
@@ -128,7 +151,10 @@ describe('persistent agents', () => {
 
       const crash = await run(c, { agent: 'echo', task: 'crash', params: { exit: 7 } });
       assert.deepEqual([crash.state, crash.reason, crash.exitCode], ['failed', 'exit_code', 7]);
-      assert.match(crash.detail!, /ended while running this task \(exit code 7\): persistent-echo: exiting with 7 as asked/);
+      assert.match(
+        crash.detail!,
+        /ended while running this task \(exit code 7\): persistent-echo: exiting with 7 as asked/,
+      );
       const next = await run(c, { agent: 'echo', task: 'next' });
       assert.equal(next.state, 'succeeded');
       assert.notEqual(pidOf(next), pid);
@@ -185,18 +211,29 @@ background:
     try {
       const pid = pidOf(await run(c, { agent: 'echo', task: 'warm' }));
       const { taskId } = await c.request(P.SubmitRequest.type, { agent: 'echo', task: 'long', params: { ms: 1500 } });
-      await until(async () => (await c.request(P.GetTaskRequest.type, { id: taskId })).state === 'running', 10_000, 'running');
-      writeFileSync(join(w, 'agentic_config.yaml'), echoConfig(m).replace('concurrency: 2', 'concurrency: 2\n      env: { ECHO_VERSION: "2" }'));
+      await until(
+        async () => (await c.request(P.GetTaskRequest.type, { id: taskId })).state === 'running',
+        10_000,
+        'running',
+      );
+      writeFileSync(
+        join(w, 'agentic_config.yaml'),
+        echoConfig(m).replace('concurrency: 2', 'concurrency: 2\n      env: { ECHO_VERSION: "2" }'),
+      );
       // the host's file watcher may apply it first; either way it is applied once
       const r = await cli(w, ['reload']);
       assert.equal(r.code, 0, r.stderr);
       const long = await c.request(P.WaitTaskRequest.type, { id: taskId, timeoutMs: 10_000 });
       assert.equal(long.state, 'succeeded', 'the running task was not cut short');
       assert.equal(pidOf(long), pid);
-      const fresh = await until(async () => {
-        const a = await agent(c, 'echo');
-        return a.pids.length === 1 && a.pids[0] !== pid && a.state === 'idle' ? a.pids[0] : undefined;
-      }, 10_000, 'a new process');
+      const fresh = await until(
+        async () => {
+          const a = await agent(c, 'echo');
+          return a.pids.length === 1 && a.pids[0] !== pid && a.state === 'idle' ? a.pids[0] : undefined;
+        },
+        10_000,
+        'a new process',
+      );
       assert.equal(pidAlive(pid), false);
       assert.equal(pidOf(await run(c, { agent: 'echo', task: 'new' })), fresh);
 
@@ -218,7 +255,10 @@ background:
       command: ${JSON.stringify([process.execPath, join(ROOT, 'examples', 'agents', 'todo-agent.js'), m])}
       persistent: true
 `),
-      { 'src/a.ts': 'const x = 1; // TODO: name this\n/* FIXME(me) leaks */\n', 'node_modules/dep/b.js': '// TODO not mine\n' },
+      {
+        'src/a.ts': 'const x = 1; // TODO: name this\n/* FIXME(me) leaks */\n',
+        'node_modules/dep/b.js': '// TODO not mine\n',
+      },
     );
     made.push(w);
     assert.equal((await cli(w, ['start'])).code, 0);
@@ -226,7 +266,10 @@ background:
     try {
       const one = await run(c, { agent: 'todo', task: 'todo', files: ['src/a.ts'] });
       assert.equal(one.state, 'succeeded', one.detail);
-      assert.deepEqual(one.findings!.map((f) => `${f.file}:${f.line}:${f.column} ${f.severity} ${f.message}`), ['src/a.ts:1:17 info TODO: name this', 'src/a.ts:2:4 warning FIXME: leaks']);
+      assert.deepEqual(
+        one.findings!.map((f) => `${f.file}:${f.line}:${f.column} ${f.severity} ${f.message}`),
+        ['src/a.ts:1:17 info TODO: name this', 'src/a.ts:2:4 warning FIXME: leaks'],
+      );
       const all = await run(c, { agent: 'todo', task: 'todo-all' });
       assert.deepEqual([...new Set(all.findings!.map((f) => f.file))], ['src/a.ts'], 'node_modules skipped');
     } finally {

@@ -65,10 +65,14 @@ background:
     const host = hostInfo(w).pid;
     for (const a of ['reader', 'writer']) assert.equal((await cli(w, ['submit', '--agent', a, '--task', 't'])).code, 0);
     await until(async () => (await pidsWithMarker(marker)).length >= 8, 15_000, 'both fork trees');
-    const running = await until(async () => {
-      const ts = await cliJson<TaskInfo[]>(w, ['tasks', '--state', 'running']);
-      return ts.length === 2 && ts.every((t) => t.pid) ? ts : undefined;
-    }, 15_000, 'two running tasks with pids');
+    const running = await until(
+      async () => {
+        const ts = await cliJson<TaskInfo[]>(w, ['tasks', '--state', 'running']);
+        return ts.length === 2 && ts.every((t) => t.pid) ? ts : undefined;
+      },
+      15_000,
+      'two running tasks with pids',
+    );
     const leaders = running.map((t) => t.pid!);
     groups.push(...leaders);
     await sleep(300);
@@ -84,15 +88,28 @@ background:
     process.kill(dog, 'SIGKILL');
     await until(() => !pidAlive(dog), 5000, 'watchdog to die');
     await sleep(300);
-    for (const g of leaders) assert.ok((await groupPids(g, { live: true })).length >= 3, `group ${g} survived the crash, as the test needs`);
+    for (const g of leaders)
+      assert.ok((await groupPids(g, { live: true })).length >= 3, `group ${g} survived the crash, as the test needs`);
 
     assert.equal((await cli(w, ['start'])).code, 0);
-    const gone = await waitFor(async () => (await Promise.all(leaders.map((g) => groupPids(g, { live: true })))).every((p) => p.length === 0), 10_000, 50);
-    assert.notEqual(gone, -1, `leftover groups still alive: ${JSON.stringify(await Promise.all(leaders.map((g) => groupPids(g, { live: true }))))}`);
+    const gone = await waitFor(
+      async () => (await Promise.all(leaders.map((g) => groupPids(g, { live: true })))).every((p) => p.length === 0),
+      10_000,
+      50,
+    );
+    assert.notEqual(
+      gone,
+      -1,
+      `leftover groups still alive: ${JSON.stringify(await Promise.all(leaders.map((g) => groupPids(g, { live: true }))))}`,
+    );
     const log = readFileSync(join(hostPaths(w).logsDir, 'host.log'), 'utf8');
     const reaped = log.split('\n').filter((l) => l.includes('killing a leftover agent process group'));
     assert.equal(reaped.length, 2, `expected both groups reaped, log says:\n${reaped.join('\n')}`);
-    for (const t of running) assert.ok(reaped.some((l) => l.includes(t.id) && l.includes(String(t.pid))), `no reap line for ${t.id} (pid ${t.pid})`);
+    for (const t of running)
+      assert.ok(
+        reaped.some((l) => l.includes(t.id) && l.includes(String(t.pid))),
+        `no reap line for ${t.id} (pid ${t.pid})`,
+      );
 
     // the read task runs again (at-least-once); the write task is parked for a human to check
     const after = await cliJson<TaskInfo[]>(w, ['tasks']);

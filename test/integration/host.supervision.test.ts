@@ -17,7 +17,8 @@ after(async () => {
   for (const w of made) await cleanup(w);
 });
 
-const cmd = (file: string, ...args: string[]): string => JSON.stringify([process.execPath, join(AGENTS, file), ...args]);
+const cmd = (file: string, ...args: string[]): string =>
+  JSON.stringify([process.execPath, join(AGENTS, file), ...args]);
 
 async function started(config: string, files: Record<string, string> = {}): Promise<{ w: string; c: HostConnection }> {
   const w = makeWorkspace(config, files);
@@ -31,11 +32,21 @@ async function agent(c: HostConnection, id: string): Promise<AgentInfo> {
   return (await c.request(P.StatusRequest.type, {})).agents.find((a) => a.id === id)!;
 }
 
-async function agentWhen(c: HostConnection, id: string, ok: (a: AgentInfo) => boolean, what: string, ms = 15_000): Promise<AgentInfo> {
-  return until(async () => {
-    const a = await agent(c, id);
-    return ok(a) ? a : undefined;
-  }, ms, what);
+async function agentWhen(
+  c: HostConnection,
+  id: string,
+  ok: (a: AgentInfo) => boolean,
+  what: string,
+  ms = 15_000,
+): Promise<AgentInfo> {
+  return until(
+    async () => {
+      const a = await agent(c, id);
+      return ok(a) ? a : undefined;
+    },
+    ms,
+    what,
+  );
 }
 
 const task = (c: HostConnection, id: string): Promise<TaskInfo> => c.request(P.GetTaskRequest.type, { id });
@@ -61,11 +72,16 @@ background:
 describe('supervision', () => {
   it('quarantines a crash loop: tasks wait with the reason, status is degraded, restart-agent resets it', async () => {
     const m = uniqueMarker('crashloop');
-    const { w, c } = await started(crashConfig(m, '{ max_restarts: 3, window: 60s, cooldown: 10m }'), { 'crash-flag': '' });
+    const { w, c } = await started(crashConfig(m, '{ max_restarts: 3, window: 60s, cooldown: 10m }'), {
+      'crash-flag': '',
+    });
     try {
       const { taskId } = await c.request(P.SubmitRequest.type, { agent: 'crashy', task: 't' });
       const a = await agentWhen(c, 'crashy', (x) => x.state === 'quarantined', 'quarantine');
-      assert.match(a.reason!, /^quarantined after 4 crashes in 60s; last exit code 3: crash-loop: boom \(pid \d+\); half-opens at \d\d:\d\d:\d\d \(cool-down 600s\) or now with: agentic-bg restart-agent crashy$/);
+      assert.match(
+        a.reason!,
+        /^quarantined after 4 crashes in 60s; last exit code 3: crash-loop: boom \(pid \d+\); half-opens at \d\d:\d\d:\d\d \(cool-down 600s\) or now with: agentic-bg restart-agent crashy$/,
+      );
       assert.equal(a.restarts, 3);
       assert.equal(a.lastExit?.code, 3);
       assert.equal(a.stderrTail!.filter((l) => /crash-loop: boom/.test(l)).length, 4);
@@ -73,7 +89,11 @@ describe('supervision', () => {
       assert.equal(s.health, 'degraded');
       assert.ok(s.healthReasons.includes('agent crashy is quarantined'), s.healthReasons.join('; '));
       // the task's attempt ended with the quarantine; it waits in the queue at the agent's gate
-      const t = await until(async () => ((await task(c, taskId)).state === 'queued' ? task(c, taskId) : undefined), 10_000, 'task held');
+      const t = await until(
+        async () => ((await task(c, taskId)).state === 'queued' ? task(c, taskId) : undefined),
+        10_000,
+        'task held',
+      );
       assert.equal(t.attemptLog![0]!.reason, 'agent_unavailable');
       assert.deepEqual(pidsWithMarker(m).filter(pidAlive), [], 'nothing runs while quarantined');
       const human = await cli(w, ['status']);
@@ -98,12 +118,19 @@ describe('supervision', () => {
 
   it('half-opens after the cool-down: a failed trial doubles it, a good trial closes the quarantine', async () => {
     const m = uniqueMarker('halfopen');
-    const { w, c } = await started(crashConfig(m, '{ max_restarts: 1, window: 60s, cooldown: 1s }'), { 'crash-flag': '' });
+    const { w, c } = await started(crashConfig(m, '{ max_restarts: 1, window: 60s, cooldown: 1s }'), {
+      'crash-flag': '',
+    });
     try {
       const { taskId } = await c.request(P.SubmitRequest.type, { agent: 'crashy', task: 't' });
       const first = await agentWhen(c, 'crashy', (x) => x.state === 'quarantined', 'quarantine');
       assert.match(first.reason!, /quarantined after 2 crashes in 60s.*cool-down 1s/);
-      const again = await agentWhen(c, 'crashy', (x) => /quarantined again: the trial after the cool-down failed.*cool-down 2s/.test(x.reason ?? ''), 'failed trial');
+      const again = await agentWhen(
+        c,
+        'crashy',
+        (x) => /quarantined again: the trial after the cool-down failed.*cool-down 2s/.test(x.reason ?? ''),
+        'failed trial',
+      );
       assert.equal(again.state, 'quarantined');
       rmSync(join(w, 'crash-flag'));
       const t0 = Date.now();
@@ -174,10 +201,18 @@ background:
       const { taskId } = await c.request(P.SubmitRequest.type, { agent: 'hb', task: 't' });
       assert.equal((await c.request(P.WaitTaskRequest.type, { id: taskId, timeoutMs: 15_000 })).state, 'succeeded');
       const first = (await agent(c, 'hb')).pids[0]!;
-      const a = await agentWhen(c, 'hb', (x) => x.restarts >= 1 && x.pids.length === 1 && x.pids[0] !== first, 'a restart');
+      const a = await agentWhen(
+        c,
+        'hb',
+        (x) => x.restarts >= 1 && x.pids.length === 1 && x.pids[0] !== first,
+        'a restart',
+      );
       assert.equal(a.lastExit?.signal, 'SIGTERM');
       assert.equal(pidAlive(first), false);
-      assert.match(readFileSync(join(w, '.agentic', 'logs', 'agents', 'hb.log'), 'utf8'), /exited \(hung\): no heartbeat for \d+ms \(it promised one every 100ms\)/);
+      assert.match(
+        readFileSync(join(w, '.agentic', 'logs', 'agents', 'hb.log'), 'utf8'),
+        /exited \(hung\): no heartbeat for \d+ms \(it promised one every 100ms\)/,
+      );
     } finally {
       c.close();
     }
@@ -224,8 +259,15 @@ background:
     try {
       const { taskId } = await c.request(P.SubmitRequest.type, { agent: 'gone', task: 't' });
       const a = await agentWhen(c, 'gone', (x) => x.state === 'quarantined', 'quarantine');
-      assert.match(a.reason!, /quarantined after 3 failed starts in 180s; last exit: command not found: \/nonexistent\/agent-binary/);
-      const t = await until(async () => ((await task(c, taskId)).state === 'queued' ? task(c, taskId) : undefined), 10_000, 'held');
+      assert.match(
+        a.reason!,
+        /quarantined after 3 failed starts in 180s; last exit: command not found: \/nonexistent\/agent-binary/,
+      );
+      const t = await until(
+        async () => ((await task(c, taskId)).state === 'queued' ? task(c, taskId) : undefined),
+        10_000,
+        'held',
+      );
       assert.equal(t.attempts, 3);
       writeFileSync(join(w, 'agentic_config.yaml'), config(cmd('echo-task.js')));
       assert.equal((await cli(w, ['reload'])).code, 0);

@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Finding, TaskInfo } from '../../common/model';
 import * as P from '../../common/protocol';
-import { AGENTS, ROOT, cleanup, cli, cliJson, connect, makeWorkspace, pidsWithMarker, until, waitTask, yaml } from './helpers';
+import {
+  AGENTS,
+  ROOT,
+  cleanup,
+  cli,
+  cliJson,
+  connect,
+  makeWorkspace,
+  pidsWithMarker,
+  until,
+  waitTask,
+  yaml,
+} from './helpers';
 
 const made: string[] = [];
 after(async () => {
@@ -42,19 +54,35 @@ describe('tasks', () => {
   it('runs 100 tasks, each exactly once', async () => {
     const w = ws(CONFIG);
     assert.equal((await cli(w, ['start'])).code, 0);
-    const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify({ agent: 'rec', task: 'n', files: [`f${i}.txt`] })).join('\n');
+    const lines = Array.from({ length: 100 }, (_, i) =>
+      JSON.stringify({ agent: 'rec', task: 'n', files: [`f${i}.txt`] }),
+    ).join('\n');
     const r = await cli(w, ['submit', '--from', '-', '--json'], { input: lines });
     assert.equal(r.code, 0, r.stderr);
     const ids = (JSON.parse(r.stdout) as P.SubmitRequest.Result[]).map((x) => x.taskId);
     assert.equal(new Set(ids).size, 100);
     const done = await Promise.all(ids.map((id) => waitTask(w, id)));
     assert.deepEqual(new Set(done.map((t) => t.state)), new Set(['succeeded']));
-    const ends = readFileSync(join(w, 'runs.log'), 'utf8').split('\n').filter((l) => l.startsWith('end'));
+    const ends = readFileSync(join(w, 'runs.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('end'));
     assert.equal(ends.length, 100);
     const list = await cliJson<TaskInfo[]>(w, ['tasks', '--state', 'succeeded', '--limit', '1000']);
     assert.equal(list.length, 100);
     const t = list[0]!;
-    for (const k of ['id', 'agent', 'task', 'state', 'priority', 'attempts', 'files', 'createdAt', 'startedAt', 'finishedAt']) assert.ok(k in t, k);
+    for (const k of [
+      'id',
+      'agent',
+      'task',
+      'state',
+      'priority',
+      'attempts',
+      'files',
+      'createdAt',
+      'startedAt',
+      'finishedAt',
+    ])
+      assert.ok(k in t, k);
     assert.ok(!Number.isNaN(Date.parse(t.finishedAt!)));
   });
 
@@ -63,16 +91,27 @@ describe('tasks', () => {
     assert.equal((await cli(w, ['start'])).code, 0);
     const c = await connect(w);
     try {
-      const flaky = await c.request(P.SubmitRequest.type, { agent: 'once', task: 'flaky', params: { failAttempts: 2 } });
+      const flaky = await c.request(P.SubmitRequest.type, {
+        agent: 'once',
+        task: 'flaky',
+        params: { failAttempts: 2 },
+      });
       const t = await c.request(P.WaitTaskRequest.type, { id: flaky.taskId, timeoutMs: 20_000 });
       assert.equal(t.state, 'succeeded');
       assert.equal(t.attempts, 3);
-      assert.deepEqual(t.attemptLog!.map((a) => a.reason ?? 'ok'), ['exit_code', 'exit_code', 'ok']);
+      assert.deepEqual(
+        t.attemptLog!.map((a) => a.reason ?? 'ok'),
+        ['exit_code', 'exit_code', 'ok'],
+      );
       assert.match(t.attemptLog![0]!.detail!, /exit code 3: simulated failure on attempt 1/);
       const gap = Date.parse(t.attemptLog![2]!.startedAt) - Date.parse(t.attemptLog![1]!.finishedAt!);
       assert.ok(gap >= 90, `second backoff (100ms) was respected: ${gap}ms`);
 
-      const hopeless = await c.request(P.SubmitRequest.type, { agent: 'once', task: 'hopeless', params: { failAttempts: 99 } });
+      const hopeless = await c.request(P.SubmitRequest.type, {
+        agent: 'once',
+        task: 'hopeless',
+        params: { failAttempts: 99 },
+      });
       const h = await c.request(P.WaitTaskRequest.type, { id: hopeless.taskId, timeoutMs: 20_000 });
       assert.equal(h.state, 'failed');
       assert.equal(h.attempts, 3);
@@ -98,12 +137,27 @@ describe('tasks', () => {
     assert.equal(r.state, 'failed');
     assert.equal(r.reason, 'timeout');
     assert.match(r.detail!, /timed out after 0.5s/);
-    const sub = await cliJson<P.SubmitRequest.Result>(w, ['submit', '--agent', 'slow', '--task', 'c', '--timeout', '60']);
-    await until(async () => (await cliJson<TaskInfo[]>(w, ['tasks', '--state', 'running'])).length === 1, 10_000, 'running');
+    const sub = await cliJson<P.SubmitRequest.Result>(w, [
+      'submit',
+      '--agent',
+      'slow',
+      '--task',
+      'c',
+      '--timeout',
+      '60',
+    ]);
+    await until(
+      async () => (await cliJson<TaskInfo[]>(w, ['tasks', '--state', 'running'])).length === 1,
+      10_000,
+      'running',
+    );
     const c = await cli(w, ['cancel', sub.taskId]);
     assert.equal(c.code, 0, c.stderr);
     assert.match(c.stdout, /cancelled/);
-    assert.deepEqual(pidsWithMarker(`${AGENTS}/slow.js`).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('20000')), []);
+    assert.deepEqual(
+      pidsWithMarker(`${AGENTS}/slow.js`).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('20000')),
+      [],
+    );
   });
 
   it('coalesces by key: one running, one queued, latest params win', async () => {
@@ -112,13 +166,23 @@ describe('tasks', () => {
     const c = await connect(w);
     try {
       const subs = [];
-      for (let i = 0; i < 20; i++) subs.push(await c.request(P.SubmitRequest.type, { agent: 'once', task: 'save', files: ['a.ts'], params: { ms: 300, n: i } }));
+      for (let i = 0; i < 20; i++)
+        subs.push(
+          await c.request(P.SubmitRequest.type, {
+            agent: 'once',
+            task: 'save',
+            files: ['a.ts'],
+            params: { ms: 300, n: i },
+          }),
+        );
       const distinct = [...new Set(subs.map((s) => s.taskId))];
       assert.ok(distinct.length <= 2, `at most two tasks for one key, got ${distinct.length}`);
       assert.ok(subs.filter((s) => s.coalesced).length >= 18);
       const last = await c.request(P.WaitTaskRequest.type, { id: subs.at(-1)!.taskId, timeoutMs: 20_000 });
       assert.deepEqual(last.params, { ms: 300, n: 19 });
-      const runs = readFileSync(join(w, 'runs.log'), 'utf8').split('\n').filter((l) => l.startsWith('start'));
+      const runs = readFileSync(join(w, 'runs.log'), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('start'));
       assert.ok(runs.length <= 2, `ran at most twice: ${runs.length}`);
     } finally {
       c.close();
@@ -132,7 +196,11 @@ describe('tasks', () => {
     const t = await cliJson<TaskInfo>(w, ['submit', '--agent', 'saa', '--task', 'security-audit', '--wait']);
     assert.equal(t.state, 'succeeded', t.detail);
     const got = (t.findings ?? []).map((f: Finding) => `${f.file}:${f.line} ${f.ruleId}`).sort();
-    assert.deepEqual(got, ['deploy/ci.env:4 github-token', 'src/storage.py:7 aws-access-key-id', 'src/storage.py:8 aws-secret-access-key']);
+    assert.deepEqual(got, [
+      'deploy/ci.env:4 github-token',
+      'src/storage.py:7 aws-access-key-id',
+      'src/storage.py:8 aws-secret-access-key',
+    ]);
     for (const f of t.findings!) {
       assert.equal(f.agent, 'saa');
       assert.equal(f.taskId, t.id);

@@ -90,7 +90,12 @@ describe('Monitor', () => {
     const logger = memoryLogger();
     const mon = new Monitor({ logger, mode: () => 'development' });
     const pid = start('spinner.js', uniqueMarker('devmon'));
-    mon.watch(pid, { agent: 'a', taskId: 't', maxCpuPercent: 10, onMemoryExceeded: () => assert.fail('no kill in development') });
+    mon.watch(pid, {
+      agent: 'a',
+      taskId: 't',
+      maxCpuPercent: 10,
+      onMemoryExceeded: () => assert.fail('no kill in development'),
+    });
     for (let i = 0; i < 150; i++) {
       assert.notEqual(state(pid), 'T');
       await sleep(10);
@@ -99,7 +104,10 @@ describe('Monitor', () => {
     assert.ok(mon.live('a')!.cpuPercent! > 0);
     mon.unwatch(pid);
     killGroup(pid, 'SIGKILL');
-    assert.ok(logger.records.some((r) => /not enforced in development mode/.test(r.msg)), 'a warning about the limit');
+    assert.ok(
+      logger.records.some((r) => /not enforced in development mode/.test(r.msg)),
+      'a warning about the limit',
+    );
   });
 });
 

@@ -22,10 +22,16 @@ function run(argv: string[], extra: Partial<OneShotOptions> = {}) {
 /** Nothing with the marker and nothing in the group may be alive; returns how long that took. */
 async function assertNoSurvivors(marker: string, pgid: number | undefined, withinMs = 2000): Promise<number> {
   const ms = await waitFor(
-    async () => (await pidsWithMarker(marker)).length === 0 && (pgid === undefined || (await groupPids(pgid, { live: true })).length === 0),
+    async () =>
+      (await pidsWithMarker(marker)).length === 0 &&
+      (pgid === undefined || (await groupPids(pgid, { live: true })).length === 0),
     withinMs,
   );
-  assert.notEqual(ms, -1, `survivors: ${await pidsWithMarker(marker)} group: ${pgid && (await groupPids(pgid, { live: true }))}`);
+  assert.notEqual(
+    ms,
+    -1,
+    `survivors: ${await pidsWithMarker(marker)} group: ${pgid && (await groupPids(pgid, { live: true }))}`,
+  );
   return ms;
 }
 
@@ -113,7 +119,9 @@ test('timeout kills the whole process tree', T, async () => {
   assert.equal(r.pid, pgid);
   assert.match(r.stdout, /forktree started/);
   const gone = await assertNoSurvivors(marker, pgid);
-  console.log(`# timeout 300 ms: resolved after ${elapsed.toFixed(0)} ms, survivor scan clean after ${gone.toFixed(0)} ms`);
+  console.log(
+    `# timeout 300 ms: resolved after ${elapsed.toFixed(0)} ms, survivor scan clean after ${gone.toFixed(0)} ms`,
+  );
 });
 
 test('cancel through an AbortSignal kills the whole process tree', T, async () => {
@@ -139,7 +147,11 @@ test('an agent that ignores SIGTERM is SIGKILLed after the grace', T, async () =
     if (line === 'ready') setTimeout(() => ac.abort(), 50);
   };
   const t0 = performance.now();
-  const r = await run([node, agent('hang.js'), '--ignore-term', marker], { signal: ac.signal, killGraceMs: 400, onStderrLine });
+  const r = await run([node, agent('hang.js'), '--ignore-term', marker], {
+    signal: ac.signal,
+    killGraceMs: 400,
+    onStderrLine,
+  });
   const elapsed = performance.now() - t0;
   assert.equal(r.reason, 'cancelled');
   assert.equal(r.signal, 'SIGKILL');
@@ -174,7 +186,11 @@ test('a 100 MB stdout flood: bounded memory, bounded log, the agent is never sta
   let peak = rss0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const t0 = performance.now();
-  const r = await run([node, agent('flood.js'), '100'], { logFile, maxLogBytes: 1024 * 1024, maxStdoutBytes: 1024 * 1024 });
+  const r = await run([node, agent('flood.js'), '100'], {
+    logFile,
+    maxLogBytes: 1024 * 1024,
+    maxStdoutBytes: 1024 * 1024,
+  });
   const elapsed = performance.now() - t0;
   clearInterval(sampler);
   assert.equal(r.exitCode, 0);
@@ -208,7 +224,6 @@ test('niceness is applied to the agent', T, async () => {
     assert.equal(seen, nice ?? 10);
   }
 });
-
 
 test('pipes held by a process that left the group (setsid) do not hold the task open', T, async () => {
   const marker = uniqueMarker('escaped');

@@ -5,7 +5,15 @@ import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { groupAlive, groupPids, isSameProcess, killGroup, parseStat, procStartTime, procStat } from '../../host/agents/processTree';
+import {
+  groupAlive,
+  groupPids,
+  isSameProcess,
+  killGroup,
+  parseStat,
+  procStartTime,
+  procStat,
+} from '../../host/agents/processTree';
 import { waitFor } from './procScan';
 
 test('parseStat finds the fields after a comm containing spaces and parentheses', () => {
@@ -40,7 +48,11 @@ test('a real process named "a) (b c": start time, identity, group membership, gr
     const start = await procStartTime(pid);
     assert.match(start ?? '', /^\d+$/);
     assert.equal(await isSameProcess(pid, start!), true);
-    assert.equal(await isSameProcess(pid, String(Number(start) + 1)), false, 'a different start time is another process');
+    assert.equal(
+      await isSameProcess(pid, String(Number(start) + 1)),
+      false,
+      'a different start time is another process',
+    );
     assert.deepEqual(await groupPids(pid), [pid]);
     assert.equal(groupAlive(pid), true);
   } finally {

@@ -56,7 +56,9 @@ function reportedSecrets(ws: string, r: Run): string[] {
     const { artifactLocation: a, region: g } = x.locations[0].physicalLocation;
     const lines = readFileSync(join(ws, decodeURIComponent(a.uri)), 'utf8').split('\n');
     // for a PEM block the marker is public: take the first body line instead
-    return x.ruleId === 'private-key' ? lines[g.startLine] : lines[g.startLine - 1].slice(g.startColumn - 1, g.endColumn - 1);
+    return x.ruleId === 'private-key'
+      ? lines[g.startLine]
+      : lines[g.startLine - 1].slice(g.startColumn - 1, g.endColumn - 1);
   });
 }
 
@@ -64,7 +66,13 @@ function expectedTable(): string[] {
   return readFileSync(join(FIXTURES, 'EXPECTED.md'), 'utf8')
     .split('\n')
     .filter((l) => /^\| [\w./-]+ \| \d+:\d+ \|/.test(l))
-    .map((l) => l.split('|').slice(1, 5).map((c) => c.trim()).join(' '))
+    .map((l) =>
+      l
+        .split('|')
+        .slice(1, 5)
+        .map((c) => c.trim())
+        .join(' '),
+    )
     .sort();
 }
 
@@ -73,7 +81,10 @@ after(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('secretsMain (the builtin secrets agent process)', () => {
   it('walks the fixture workspace: exit 1, one SARIF log with exactly the planted findings, no leak', async () => {
-    const r = await run(FIXTURES, JSON.stringify({ id: 't1', agent: 'saa', task: 'security-audit', files: [], workspace: FIXTURES }));
+    const r = await run(
+      FIXTURES,
+      JSON.stringify({ id: 't1', agent: 'saa', task: 'security-audit', files: [], workspace: FIXTURES }),
+    );
     assert.equal(r.code, 1, r.stderr);
     const log: Sarif = JSON.parse(r.stdout);
     assert.equal(log.version, '2.1.0');
@@ -105,10 +116,16 @@ describe('secretsMain (the builtin secrets agent process)', () => {
   });
 
   it('scans only the listed files, skipping missing ones with a note; reads the task from stdin', async () => {
-    const task = JSON.stringify({ files: ['deploy.env', 'nope/missing.txt', 'clean/app/settings.py'], workspace: FIXTURES });
+    const task = JSON.stringify({
+      files: ['deploy.env', 'nope/missing.txt', 'clean/app/settings.py'],
+      workspace: FIXTURES,
+    });
     for (const r of await Promise.all([run(FIXTURES, task), run(FIXTURES, undefined, task)])) {
       assert.equal(r.code, 1, r.stderr);
-      assert.deepEqual(results(r), expectedTable().filter((l) => l.startsWith('deploy.env ')));
+      assert.deepEqual(
+        results(r),
+        expectedTable().filter((l) => l.startsWith('deploy.env ')),
+      );
       assert.match(r.stderr, /skipped nope\/missing\.txt: not found/);
     }
   });

@@ -32,7 +32,14 @@ describe('eslint', () => {
     const t = await submitWait(w, ['--agent', 'eslint', '--task', 'lint', ...files]);
     assert.equal(t.state, 'succeeded', t.detail);
     assert.equal(t.exitCode, 1, 'eslint exits 1 when it found errors');
-    const f = (file: string, line: number, column: number, severity: Finding['severity'], ruleId: string, message: string) => ({ file, line, column, severity, ruleId, message });
+    const f = (
+      file: string,
+      line: number,
+      column: number,
+      severity: Finding['severity'],
+      ruleId: string,
+      message: string,
+    ) => ({ file, line, column, severity, ruleId, message });
     assert.deepEqual(shown(t.findings), [
       f('src/broken.js', 3, 2, 'error', '', 'Parsing error: Unexpected token }'),
       f('src/cart.js', 4, 7, 'warning', 'prefer-const', "'discount' is never reassigned. Use 'const' instead."),

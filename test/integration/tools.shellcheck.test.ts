@@ -26,10 +26,26 @@ describe('shellcheck', { skip: missing('shellcheck', 'shellcheck') }, () => {
     const w = toolWorkspace('shellcheck', CONFIG);
     made.push(w);
     await startHost(w);
-    const t = await submitWait(w, ['--agent', 'shellcheck', '--task', 'lint', '--file', 'scripts/deploy.sh', '--file', 'scripts/clean.sh']);
+    const t = await submitWait(w, [
+      '--agent',
+      'shellcheck',
+      '--task',
+      'lint',
+      '--file',
+      'scripts/deploy.sh',
+      '--file',
+      'scripts/clean.sh',
+    ]);
     assert.equal(t.state, 'succeeded', t.detail);
     assert.equal(t.exitCode, 1, 'shellcheck exits 1 when it found something: done, with findings');
-    const f = (line: number, column: number, severity: Finding['severity'], ruleId: string, message: string) => ({ file: 'scripts/deploy.sh', line, column, severity, ruleId, message });
+    const f = (line: number, column: number, severity: Finding['severity'], ruleId: string, message: string) => ({
+      file: 'scripts/deploy.sh',
+      line,
+      column,
+      severity,
+      ruleId,
+      message,
+    });
     assert.deepEqual(shown(t.findings), [
       f(4, 1, 'warning', 'SC2164', "Use 'cd ... || exit' or 'cd ... || return' in case cd fails."),
       f(4, 4, 'info', 'SC2086', 'Double quote to prevent globbing and word splitting.'),

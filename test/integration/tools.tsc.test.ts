@@ -35,7 +35,14 @@ describe('tsc', () => {
     const t = await submitWait(w, ['--agent', 'tsc', '--task', 'typecheck']);
     assert.equal(t.state, 'succeeded', t.detail);
     assert.equal(t.exitCode, 2, 'tsc exits 2 with type errors: done, per exit_codes');
-    const f = (file: string, line: number, column: number, ruleId: string, message: string) => ({ file, line, column, severity: 'error' as Finding['severity'], ruleId, message });
+    const f = (file: string, line: number, column: number, ruleId: string, message: string) => ({
+      file,
+      line,
+      column,
+      severity: 'error' as Finding['severity'],
+      ruleId,
+      message,
+    });
     assert.deepEqual(shown(t.findings), [
       f('src/report.ts', 4, 42, 'TS2554', 'Expected 1 arguments, but got 2.'),
       f('src/report.ts', 7, 7, 'TS2322', "Type 'string' is not assignable to type 'number'."),
@@ -59,14 +66,23 @@ describe('tsc', () => {
     await startHost(w);
     assert.equal((await submitWait(w, ['--agent', 'tsc', '--task', 'typecheck'])).state, 'succeeded');
     rmSync(join(w, 'tsconfig.json'));
-    const r = await cli(w, ['submit', '--agent', 'tsc', '--task', 'typecheck', '--wait', '--json'], { timeoutMs: 180_000 });
+    const r = await cli(w, ['submit', '--agent', 'tsc', '--task', 'typecheck', '--wait', '--json'], {
+      timeoutMs: 180_000,
+    });
     assert.equal(r.code, 1);
     const t = JSON.parse(r.stdout) as TaskInfo;
     assert.equal(t.state, 'failed');
     assert.equal(t.reason, 'usage_error');
     assert.equal(t.attempts, 1);
     assert.equal(t.exitCode, 1);
-    assert.match(t.detail!, /exit code 1: configuration or usage error: error TS5058: The specified path does not exist/);
-    assert.equal((await cliJson<Finding[]>(w, ['findings'])).length, 6, 'a run that could not check anything clears nothing');
+    assert.match(
+      t.detail!,
+      /exit code 1: configuration or usage error: error TS5058: The specified path does not exist/,
+    );
+    assert.equal(
+      (await cliJson<Finding[]>(w, ['findings'])).length,
+      6,
+      'a run that could not check anything clears nothing',
+    );
   });
 });

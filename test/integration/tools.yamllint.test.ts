@@ -26,10 +26,26 @@ describe('yamllint', { skip: missing('yamllint', 'yamllint') }, () => {
     const w = toolWorkspace('yamllint', CONFIG);
     made.push(w);
     await startHost(w);
-    const t = await submitWait(w, ['--agent', 'yamllint', '--task', 'lint', '--file', 'config/app.yaml', '--file', 'config/clean.yaml']);
+    const t = await submitWait(w, [
+      '--agent',
+      'yamllint',
+      '--task',
+      'lint',
+      '--file',
+      'config/app.yaml',
+      '--file',
+      'config/clean.yaml',
+    ]);
     assert.equal(t.state, 'succeeded', t.detail);
     assert.equal(t.exitCode, 1);
-    const f = (line: number, column: number, severity: Finding['severity'], ruleId: string, message: string) => ({ file: 'config/app.yaml', line, column, severity, ruleId, message });
+    const f = (line: number, column: number, severity: Finding['severity'], ruleId: string, message: string) => ({
+      file: 'config/app.yaml',
+      line,
+      column,
+      severity,
+      ruleId,
+      message,
+    });
     assert.deepEqual(shown(t.findings), [
       f(2, 1, 'warning', 'document-start', 'missing document start "---"'),
       f(3, 17, 'error', 'trailing-spaces', 'trailing spaces'),

@@ -16,7 +16,9 @@ const T = { timeout: 30_000 };
 
 /** Start the fake host; resolves with it and the JSON line it prints first. */
 async function startFakeHost(args: string[]) {
-  const host = spawn(process.execPath, ['--import', 'tsx', FAKE_HOST, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const host = spawn(process.execPath, ['--import', 'tsx', FAKE_HOST, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: host.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
@@ -35,7 +37,11 @@ async function killHostAndMeasure(marker: string, flags: string[] = []): Promise
   const pgid = info.pgid!;
   assert.ok(pgid > 1 && info.watchdogPid! > 1);
   // leader, child1, child2 and the grandchild all carry the marker
-  assert.notEqual(await waitFor(async () => (await pidsWithMarker(marker)).length >= 4, 5000), -1, 'tree did not start');
+  assert.notEqual(
+    await waitFor(async () => (await pidsWithMarker(marker)).length >= 4, 5000),
+    -1,
+    'tree did not start',
+  );
 
   const exited = new Promise((resolve) => host.once('exit', resolve));
   const t0 = performance.now();

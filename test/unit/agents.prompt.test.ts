@@ -18,17 +18,27 @@ describe('renderPrompt', () => {
   });
 
   it('fills a template; the persona goes first unless the template places it', () => {
-    const t = 'Do ${task} on ${files} (first ${file}) in ${workspace} as ${agent}; style=${params.style}; all=${params}';
+    const t =
+      'Do ${task} on ${files} (first ${file}) in ${workspace} as ${agent}; style=${params.style}; all=${params}';
     assert.equal(
       renderPrompt(t, { ...input, params: { style: 'terse', n: 2 } }),
       'Do fix-lint on src/a.ts, src/b.ts (first src/a.ts) in /w as deva; style=terse; all={"style":"terse","n":2}',
     );
-    assert.equal(renderPrompt('Task ${task}', { ...input, persona: 'P' }), 'P\n\nTask ${task}'.replace('${task}', 'fix-lint'));
-    assert.equal(renderPrompt('Task ${task}\n---\n${persona}', { ...input, persona: 'P\n\n' }), 'Task fix-lint\n---\nP');
+    assert.equal(
+      renderPrompt('Task ${task}', { ...input, persona: 'P' }),
+      'P\n\nTask ${task}'.replace('${task}', 'fix-lint'),
+    );
+    assert.equal(
+      renderPrompt('Task ${task}\n---\n${persona}', { ...input, persona: 'P\n\n' }),
+      'Task fix-lint\n---\nP',
+    );
   });
 
   it('leaves unknown variables as written, honours $${ and gives missing params as empty', () => {
-    assert.equal(renderPrompt('${nope} $${task} ${params.x} ${params.n}', { ...input, params: { n: [1] } }), '${nope} ${task}  [1]');
+    assert.equal(
+      renderPrompt('${nope} $${task} ${params.x} ${params.n}', { ...input, params: { n: [1] } }),
+      '${nope} ${task}  [1]',
+    );
   });
 
   it('argvUses sees ${prompt} and ${prompt_file}, not their escaped forms', () => {
@@ -47,7 +57,10 @@ describe('parseRetryAfter', () => {
     assert.equal(parseRetryAfter(['please retry after 2 minutes']), 120_000);
     assert.equal(parseRetryAfter(['Retry after 5 sheep']), 5000);
     assert.equal(parseRetryAfter(['retry-after: 1', 'x', 'RETRY_AFTER 4s']), 4000);
-    assert.equal(parseRetryAfter(['Retry-After: Wed, 21 Oct 2015 07:28:30 GMT'], Date.parse('2015-10-21T07:28:00Z')), 30_000);
+    assert.equal(
+      parseRetryAfter(['Retry-After: Wed, 21 Oct 2015 07:28:30 GMT'], Date.parse('2015-10-21T07:28:00Z')),
+      30_000,
+    );
   });
 
   it('finds nothing in ordinary failures', () => {
@@ -57,7 +70,7 @@ describe('parseRetryAfter', () => {
 });
 
 describe('exit codes and output tails', () => {
-  it('classifies by the agent\'s lists', () => {
+  it("classifies by the agent's lists", () => {
     const codes = { done: [0, 2], usageError: [1] };
     assert.equal(classifyExit(2, codes), 'done');
     assert.equal(classifyExit(1, codes), 'usage_error');
@@ -72,10 +85,13 @@ describe('exit codes and output tails', () => {
 });
 
 describe('config: AI agents, baselines, exit codes', () => {
-  const load = (agent: string) => parseConfigText(`background:\n  agents:\n    a:\n${agent.replace(/^/gm, '      ')}\n`, 'agentic_config.yaml');
+  const load = (agent: string) =>
+    parseConfigText(`background:\n  agents:\n    a:\n${agent.replace(/^/gm, '      ')}\n`, 'agentic_config.yaml');
 
   it('an agent with a prompt or a persona defaults to effects write and to done = [0]', () => {
-    const r = load('command: ["claude", "-p", "${prompt}"]\npersona: agents/saa/persona_rules.yaml\nprompt: "Review ${files}"');
+    const r = load(
+      'command: ["claude", "-p", "${prompt}"]\npersona: agents/saa/persona_rules.yaml\nprompt: "Review ${files}"',
+    );
     assert.ok(r.ok, JSON.stringify(!r.ok && r.issues));
     const a = r.config.agents.a!;
     assert.equal(a.effects, 'write');

@@ -32,9 +32,15 @@ describe('detectCgroup', () => {
     assert.match((d as { reason: string }).reason, /no cgroup v2 hierarchy/);
   });
 
-  it('needs the cpu controller at the top and delegated to the host\'s cgroup', async () => {
-    assert.match(((await detectCgroup(fakeTree({ top: 'memory io' }))) as { reason: string }).reason, /cpu controller is not enabled/);
-    assert.match(((await detectCgroup(fakeTree({ top: 'cpu memory', own: 'memory' }))) as { reason: string }).reason, /not delegated/);
+  it("needs the cpu controller at the top and delegated to the host's cgroup", async () => {
+    assert.match(
+      ((await detectCgroup(fakeTree({ top: 'memory io' }))) as { reason: string }).reason,
+      /cpu controller is not enabled/,
+    );
+    assert.match(
+      ((await detectCgroup(fakeTree({ top: 'cpu memory', own: 'memory' }))) as { reason: string }).reason,
+      /not delegated/,
+    );
   });
 
   it('is usable with cpu delegated to a writable cgroup', async () => {

@@ -24,11 +24,17 @@ describe('config cache', () => {
   const entries = async () => (await readdir(cache)).filter((f) => f.startsWith('config-'));
 
   test('the cached result equals a fresh validation, for valid, invalid and missing files', async () => {
-    for (const [name, text] of [['valid.yaml', VALID], ['invalid.yaml', INVALID], ['missing.yaml', undefined]] as const) {
+    for (const [name, text] of [
+      ['valid.yaml', VALID],
+      ['invalid.yaml', INVALID],
+      ['missing.yaml', undefined],
+    ] as const) {
       const file = join(dir, name);
       if (text !== undefined) await writeFile(file, text);
       const fresh = await loadConfigFile(file);
-      const expected = fresh.ok ? { exists: fresh.exists, ok: true, config: fresh.config, issues: fresh.issues } : { exists: fresh.exists, ok: false, issues: fresh.issues };
+      const expected = fresh.ok
+        ? { exists: fresh.exists, ok: true, config: fresh.config, issues: fresh.issues }
+        : { exists: fresh.exists, ok: false, issues: fresh.issues };
       const c = { dir: cache, build: 'b1' };
       assert.deepEqual(await loadConfigCached(file, c), expected, `${name}: first load`);
       assert.deepEqual(await loadConfigCached(file, c), expected, `${name}: from the cache`);

@@ -32,7 +32,10 @@ test('identical configs: nothing changed', () => {
 });
 
 test('an agent setting changed: that agent only', () => {
-  const d = diffConfig(resolveConfig(base), variant((bg) => (bg.agents!.lint!.max_memory = '1GB')));
+  const d = diffConfig(
+    resolveConfig(base),
+    variant((bg) => (bg.agents!.lint!.max_memory = '1GB')),
+  );
   assert.deepEqual(d.changedAgents, ['lint']);
   assert.deepEqual([d.addedAgents, d.removedAgents, d.globalChanged, d.triggersChanged], [[], [], false, false]);
 });
@@ -48,15 +51,24 @@ test('agents added and removed', () => {
 
 test('a global default that an agent inherits changes the agent too', () => {
   // task_timeout is the default timeout of every agent without its own: both move.
-  const d = diffConfig(resolveConfig(base), variant((bg) => (bg.task_timeout = '10m')));
+  const d = diffConfig(
+    resolveConfig(base),
+    variant((bg) => (bg.task_timeout = '10m')),
+  );
   assert.equal(d.globalChanged, true);
   assert.deepEqual(d.changedAgents, ['lint', 'saa']);
 });
 
 test('a global-only setting and the triggers are reported separately', () => {
-  const g = diffConfig(resolveConfig(base), variant((bg) => (bg.max_concurrent_agents = 5)));
+  const g = diffConfig(
+    resolveConfig(base),
+    variant((bg) => (bg.max_concurrent_agents = 5)),
+  );
   assert.deepEqual([g.globalChanged, g.triggersChanged, g.changedAgents], [true, false, []]);
-  const t = diffConfig(resolveConfig(base), variant((bg) => bg.triggers!.push({ on: 'manual', agent: 'lint' })));
+  const t = diffConfig(
+    resolveConfig(base),
+    variant((bg) => bg.triggers!.push({ on: 'manual', agent: 'lint' })),
+  );
   assert.deepEqual([t.globalChanged, t.triggersChanged, t.changedAgents], [false, true, []]);
 });
 

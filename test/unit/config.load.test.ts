@@ -133,7 +133,12 @@ describe('valid files', () => {
   });
 
   test('YAML 1.2: `on:` is a string key, not a boolean', () => {
-    const r = ok(parseConfigText('background:\n  agents: { a: { command: [x] } }\n  triggers:\n    - on: manual\n      agent: a\n', 'f'));
+    const r = ok(
+      parseConfigText(
+        'background:\n  agents: { a: { command: [x] } }\n  triggers:\n    - on: manual\n      agent: a\n',
+        'f',
+      ),
+    );
     assert.equal(r.config.triggers[0]!.on, 'manual');
   });
 
@@ -213,7 +218,9 @@ describe('errors, with their position', () => {
   });
 
   test('a trigger naming an unknown agent, at its `agent` value', () => {
-    const e = onlyError('background:\n  agents:\n    saa: { builtin: secrets }\n  triggers:\n    - on: save\n      agent: sab\n');
+    const e = onlyError(
+      'background:\n  agents:\n    saa: { builtin: secrets }\n  triggers:\n    - on: save\n      agent: sab\n',
+    );
     assert.match(e.message, /^background\.triggers\[0\]\.agent: unknown agent "sab" \(did you mean "saa"\?\)/);
     assert.equal(e.path, 'background.triggers[0].agent');
     at(e, 6, 14);
@@ -226,15 +233,22 @@ describe('errors, with their position', () => {
   });
 
   test('a missing required key is reported at its parent', () => {
-    const e = onlyError('background:\n  agents: { a: { command: [x] } }\n  triggers:\n    - on: save\n      files: "**/*.py"\n');
+    const e = onlyError(
+      'background:\n  agents: { a: { command: [x] } }\n  triggers:\n    - on: save\n      files: "**/*.py"\n',
+    );
     assert.equal(e.message, 'background.triggers[0]: missing required key "agent"');
     assert.equal(e.path, 'background.triggers[0].agent');
     at(e, 4, 7);
   });
 
   test('a union with a nested problem reports the nested key', () => {
-    const e = onlyError('background:\n  agents:\n    a:\n      command: [x]\n      output: { regex: "(.*)", severity: fatal }\n');
-    assert.equal(e.message, 'background.agents.a.output.severity: expected one of error, warning, info, hint, got "fatal"');
+    const e = onlyError(
+      'background:\n  agents:\n    a:\n      command: [x]\n      output: { regex: "(.*)", severity: fatal }\n',
+    );
+    assert.equal(
+      e.message,
+      'background.agents.a.output.severity: expected one of error, warning, info, hint, got "fatal"',
+    );
     at(e, 5, 42);
   });
 

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { configJsonSchema } from '../../common/jsonSchema';
 
-type Obj = { properties?: Record<string, Obj>; additionalProperties?: unknown; anyOf?: Obj[]; type?: unknown; enum?: unknown[] };
+type Obj = {
+  properties?: Record<string, Obj>;
+  additionalProperties?: unknown;
+  anyOf?: Obj[];
+  type?: unknown;
+  enum?: unknown[];
+};
 
 test('the generated schema describes background, agents and triggers strictly', () => {
   const s = configJsonSchema() as Obj;

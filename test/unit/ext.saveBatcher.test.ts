@@ -4,7 +4,13 @@ import { test } from 'node:test';
 import { SaveBatcher, saveKey, toSubmitItems, TriggerMatcher, type AgentMeta } from '../../src/saveBatcher';
 import type { TriggerConfig } from '../../common/configSchema';
 
-const trig = (files: string[], agent: string, task = agent, debounceMs = 300, on: 'save' | 'manual' = 'save'): TriggerConfig => ({ on, files, agent, task, debounceMs });
+const trig = (
+  files: string[],
+  agent: string,
+  task = agent,
+  debounceMs = 300,
+  on: 'save' | 'manual' = 'save',
+): TriggerConfig => ({ on, files, agent, task, debounceMs });
 const agents: AgentMeta[] = [
   { id: 'saa', batch: false, kind: 'builtin', enabled: true },
   { id: 'lint', batch: true, kind: 'command', enabled: true },
@@ -13,22 +19,46 @@ const agents: AgentMeta[] = [
 ];
 
 test('triggers match by glob, one target per (agent, task), the shorter debounce wins', () => {
-  const m = new TriggerMatcher([trig(['src/**/*.ts'], 'lint', 'eslint', 500), trig(['**/*.ts'], 'lint', 'eslint', 200), trig(['**/*'], 'saa', 'security-audit')], agents, { builtinOnly: false });
+  const m = new TriggerMatcher(
+    [
+      trig(['src/**/*.ts'], 'lint', 'eslint', 500),
+      trig(['**/*.ts'], 'lint', 'eslint', 200),
+      trig(['**/*'], 'saa', 'security-audit'),
+    ],
+    agents,
+    { builtinOnly: false },
+  );
   const t = m.match('src/a/b.ts');
-  assert.deepEqual(t.map((x) => [x.agent, x.task, x.debounceMs]).sort(), [['lint', 'eslint', 200], ['saa', 'security-audit', 300]]);
-  assert.deepEqual(m.match('README.md').map((x) => x.agent), ['saa']);
+  assert.deepEqual(t.map((x) => [x.agent, x.task, x.debounceMs]).sort(), [
+    ['lint', 'eslint', 200],
+    ['saa', 'security-audit', 300],
+  ]);
+  assert.deepEqual(
+    m.match('README.md').map((x) => x.agent),
+    ['saa'],
+  );
 });
 
 test('dotfiles match, .agentic/ never does, manual triggers and unusable agents are skipped', () => {
-  const m = new TriggerMatcher([trig(['**/*'], 'saa'), trig(['**/*'], 'off'), trig(['**/*'], 'none'), trig(['**/*'], 'lint', 'x', 300, 'manual')], agents, { builtinOnly: false });
-  assert.deepEqual(m.match('deploy/.env').map((x) => x.agent), ['saa']);
+  const m = new TriggerMatcher(
+    [trig(['**/*'], 'saa'), trig(['**/*'], 'off'), trig(['**/*'], 'none'), trig(['**/*'], 'lint', 'x', 300, 'manual')],
+    agents,
+    { builtinOnly: false },
+  );
+  assert.deepEqual(
+    m.match('deploy/.env').map((x) => x.agent),
+    ['saa'],
+  );
   assert.deepEqual(m.match('.agentic/queue.jsonl'), []);
   assert.equal(m.size, 1);
 });
 
 test('an untrusted workspace matches built-in agents only', () => {
   const m = new TriggerMatcher([trig(['**/*'], 'saa'), trig(['**/*'], 'lint')], agents, { builtinOnly: true });
-  assert.deepEqual(m.match('a.ts').map((x) => x.agent), ['saa']);
+  assert.deepEqual(
+    m.match('a.ts').map((x) => x.agent),
+    ['saa'],
+  );
 });
 
 test('a burst of saves closes one window debounce ms after the last save', () => {
@@ -66,6 +96,9 @@ test('Save All of 50 files: one window, one task for a batch agent, 50 for anoth
 
 test('coalescing keys have the host default shape and ignore file order', () => {
   assert.equal(saveKey('a', 't', ['b', 'a', 'b']), JSON.stringify(['a', 't', ['a', 'b']]));
-  const [item] = toSubmitItems([{ target: { agent: 'a', task: 't', debounceMs: 1, priority: 'high' }, files: ['x'], firstAt: 0, lastAt: 0 }], () => false);
+  const [item] = toSubmitItems(
+    [{ target: { agent: 'a', task: 't', debounceMs: 1, priority: 'high' }, files: ['x'], firstAt: 0, lastAt: 0 }],
+    () => false,
+  );
   assert.deepEqual(item, { agent: 'a', task: 't', files: ['x'], key: saveKey('a', 't', ['x']), priority: 'high' });
 });

@@ -11,16 +11,41 @@ import { Approvals } from '../../host/approval';
 import type { AgentConfig } from '../../common/configSchema';
 
 const agent = (over: Partial<AgentInfo> = {}): AgentInfo => ({
-  id: 'lint', state: 'idle', kind: 'command', command: ['npx', 'eslint', '${files}'], persistent: false, effects: 'read', priority: 'medium',
-  concurrency: 1, running: 0, queued: 0, pids: [], restarts: 0, tier: 'throttle', limits: { timeoutMs: 120_000 }, ...over,
+  id: 'lint',
+  state: 'idle',
+  kind: 'command',
+  command: ['npx', 'eslint', '${files}'],
+  persistent: false,
+  effects: 'read',
+  priority: 'medium',
+  concurrency: 1,
+  running: 0,
+  queued: 0,
+  pids: [],
+  restarts: 0,
+  tier: 'throttle',
+  limits: { timeoutMs: 120_000 },
+  ...over,
 });
 const task = (over: Partial<TaskInfo> = {}): TaskInfo => ({
-  id: 't1', agent: 'saa', task: 'audit', state: 'queued', priority: 'high', key: 'k', files: ['src/a.py'], attempts: 0, maxAttempts: 4,
-  createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', ...over,
+  id: 't1',
+  agent: 'saa',
+  task: 'audit',
+  state: 'queued',
+  priority: 'high',
+  key: 'k',
+  files: ['src/a.py'],
+  attempts: 0,
+  maxAttempts: 4,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...over,
 });
 
 test('agent rows: state, pid, CPU, memory, restarts, tier, reason; inline actions by contextValue', () => {
-  const r = agentRow(agent({ state: 'running', pids: [123], cpuPercent: 12.4, rssBytes: 50 * 1024 * 1024, restarts: 1 }));
+  const r = agentRow(
+    agent({ state: 'running', pids: [123], cpuPercent: 12.4, rssBytes: 50 * 1024 * 1024, restarts: 1 }),
+  );
   assert.equal(r.description, 'running · pid 123 · 12% CPU · 50.0 MiB · 1 restart · throttle');
   assert.equal(r.contextValue, 'agent.running');
   assert.equal(r.icon, 'sync~spin');
@@ -35,9 +60,21 @@ test('agent rows: state, pid, CPU, memory, restarts, tier, reason; inline action
 });
 
 test('tasks are grouped by state in a fixed order, newest first, capped', () => {
-  const ts = [task({ id: 'a', state: 'succeeded', createdAt: '2026-01-01T00:00:01Z' }), task({ id: 'b', state: 'running' }), task({ id: 'c', state: 'succeeded', createdAt: '2026-01-01T00:00:02Z' }), task({ id: 'd', state: 'failed' })];
+  const ts = [
+    task({ id: 'a', state: 'succeeded', createdAt: '2026-01-01T00:00:01Z' }),
+    task({ id: 'b', state: 'running' }),
+    task({ id: 'c', state: 'succeeded', createdAt: '2026-01-01T00:00:02Z' }),
+    task({ id: 'd', state: 'failed' }),
+  ];
   const g = groupTasks(ts, 1);
-  assert.deepEqual(g.map((x) => [x.state, x.total, x.tasks.map((t) => t.id)]), [['running', 1, ['b']], ['failed', 1, ['d']], ['succeeded', 2, ['c']]]);
+  assert.deepEqual(
+    g.map((x) => [x.state, x.total, x.tasks.map((t) => t.id)]),
+    [
+      ['running', 1, ['b']],
+      ['failed', 1, ['d']],
+      ['succeeded', 2, ['c']],
+    ],
+  );
 });
 
 test('task rows: priority, attempt, duration, reason; log only once started', () => {
@@ -46,7 +83,18 @@ test('task rows: priority, attempt, duration, reason; log only once started', ()
   assert.equal(q.label, 'saa: audit — src/a.py');
   assert.equal(q.description, 'high · attempt 0/4 · waiting 10.0 s');
   assert.equal(q.contextValue, 'task.queued');
-  const f = taskRow(task({ state: 'failed', attempts: 4, files: ['a', 'b'], startedAt: '2026-01-01T00:00:01Z', finishedAt: '2026-01-01T00:00:03.500Z', reason: 'timeout', detail: 'timed out after 2s' }), now);
+  const f = taskRow(
+    task({
+      state: 'failed',
+      attempts: 4,
+      files: ['a', 'b'],
+      startedAt: '2026-01-01T00:00:01Z',
+      finishedAt: '2026-01-01T00:00:03.500Z',
+      reason: 'timeout',
+      detail: 'timed out after 2s',
+    }),
+    now,
+  );
   assert.equal(f.label, 'saa: audit — 2 files');
   assert.equal(f.description, 'high · attempt 4/4 · 2.5 s · timeout: timed out after 2s');
   assert.equal(f.contextValue, 'task.failed.log');
@@ -55,9 +103,19 @@ test('task rows: priority, attempt, duration, reason; log only once started', ()
 test('approvals: re-send what was approved at this hash, ask about the rest once', () => {
   const a = agent({ approved: false, approvalHash: 'h2' });
   assert.deepEqual(planApprovals([a], { lint: 'h2' }, new Set()), { resend: [{ id: 'lint', hash: 'h2' }], ask: [] });
-  assert.deepEqual(planApprovals([a], { lint: 'h1' }, new Set()).ask.map((x) => x.id), ['lint']);
+  assert.deepEqual(
+    planApprovals([a], { lint: 'h1' }, new Set()).ask.map((x) => x.id),
+    ['lint'],
+  );
   assert.deepEqual(planApprovals([a], {}, new Set([askKey('lint', 'h2')])), { resend: [], ask: [] });
-  assert.deepEqual(planApprovals([agent({ approved: true, approvalHash: 'h2' }), agent({ id: 'saa', kind: 'builtin' })], {}, new Set()), { resend: [], ask: [] });
+  assert.deepEqual(
+    planApprovals(
+      [agent({ approved: true, approvalHash: 'h2' }), agent({ id: 'saa', kind: 'builtin' })],
+      {},
+      new Set(),
+    ),
+    { resend: [], ask: [] },
+  );
   const d = approvalDetail(agent({ envKeys: ['A', 'B'] }), '/w', true);
   assert.match(d, /changed since you approved/);
   assert.match(d, /argv: \["npx","eslint","\$\{files\}"\]/);
@@ -66,10 +124,16 @@ test('approvals: re-send what was approved at this hash, ask about the rest once
 });
 
 test('the approval hash pins argv, env keys (not values) and cwd', () => {
-  const cfg = (over: Partial<AgentConfig> = {}) => ({ id: 'lint', kind: 'command', command: ['x', '${files}'], env: { B: '1', A: '2' }, ...over }) as AgentConfig;
+  const cfg = (over: Partial<AgentConfig> = {}) =>
+    ({ id: 'lint', kind: 'command', command: ['x', '${files}'], env: { B: '1', A: '2' }, ...over }) as AgentConfig;
   const ap = new Approvals('/w', { restricted: false, requireApproval: true });
   const h = ap.hash(cfg());
-  assert.equal(h, createHash('sha256').update(approvalPayload(['x', '${files}'], ['A', 'B'], '/w')).digest('hex'));
+  assert.equal(
+    h,
+    createHash('sha256')
+      .update(approvalPayload(['x', '${files}'], ['A', 'B'], '/w'))
+      .digest('hex'),
+  );
   assert.equal(ap.hash(cfg({ env: { A: 'other', B: 'values' } })), h, 'values do not count');
   assert.notEqual(ap.hash(cfg({ env: { A: '1' } })), h);
   assert.notEqual(ap.hash(cfg({ command: ['y'] })), h);
@@ -81,10 +145,18 @@ test('the approval hash pins argv, env keys (not values) and cwd', () => {
   assert.equal(ap.approve(cfg(), 'stale'), false);
   assert.equal(ap.approve(cfg(), h), true);
   assert.equal(ap.gate(cfg()), undefined);
-  assert.deepEqual(ap.gate(cfg({ env: {} })), { reason: 'awaiting approval', refuse: false }, 'a changed command is held again');
+  assert.deepEqual(
+    ap.gate(cfg({ env: {} })),
+    { reason: 'awaiting approval', refuse: false },
+    'a changed command is held again',
+  );
   assert.equal(ap.gate(cfg({ kind: 'builtin' })), undefined);
   const restricted = new Approvals('/w', { restricted: true, requireApproval: false });
   assert.deepEqual(restricted.gate(cfg()), { reason: 'workspace not trusted: only built-in agents run', refuse: true });
   assert.equal(restricted.gate(cfg({ kind: 'builtin' })), undefined);
-  assert.equal(new Approvals('/w', { restricted: false, requireApproval: false }).gate(cfg()), undefined, 'a CLI-started host needs no approval');
+  assert.equal(
+    new Approvals('/w', { restricted: false, requireApproval: false }).gate(cfg()),
+    undefined,
+    'a CLI-started host needs no approval',
+  );
 });

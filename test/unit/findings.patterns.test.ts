@@ -8,7 +8,10 @@ const ctx: ParseContext = { workspace: '/home/u/proj', agent: 'lint', taskId: 't
 
 /** file:line:col severity [rule] message — compact enough to compare many findings at once */
 const brief = (fs: Finding[]) =>
-  fs.map((f) => `${f.file}:${f.line}:${f.column}${f.endColumn ? `-${f.endColumn}` : ''} ${f.severity} [${f.ruleId}] ${f.message}`);
+  fs.map(
+    (f) =>
+      `${f.file}:${f.line}:${f.column}${f.endColumn ? `-${f.endColumn}` : ''} ${f.severity} [${f.ruleId}] ${f.message}`,
+  );
 
 function ok(name: 'gcc' | 'tsc' | 'eslint-compact', text: string): Finding[] {
   const r = parsePattern(name, text, ctx);
@@ -20,7 +23,7 @@ describe('problem pattern gcc', () => {
   it('reads shellcheck -f gcc output exactly', () => {
     const out = [
       'script.sh:3:6: warning: Quote this to prevent word splitting. [SC2086]',
-      'script.sh:7:1: error: Couldn\'t parse this function. Fix to allow more checks. [SC1073]',
+      "script.sh:7:1: error: Couldn't parse this function. Fix to allow more checks. [SC1073]",
       'lib/util.sh:12:9: note: Double quote to prevent globbing and word splitting. [SC2086]',
       '',
     ].join('\n');
@@ -67,14 +70,16 @@ describe('problem pattern gcc', () => {
   });
 
   it('reads mypy, which prints the gcc shape without a column', () => {
-    const out = 'src/app.py:3: error: Incompatible types in assignment (expression has type "str", variable has type "int")  [assignment]\nFound 1 error in 1 file (checked 4 source files)\n';
+    const out =
+      'src/app.py:3: error: Incompatible types in assignment (expression has type "str", variable has type "int")  [assignment]\nFound 1 error in 1 file (checked 4 source files)\n';
     assert.deepEqual(brief(ok('gcc', out)), [
       'src/app.py:3:1 error [assignment] Incompatible types in assignment (expression has type "str", variable has type "int")',
     ]);
   });
 
   it('handles CRLF, colour escapes and Windows paths', () => {
-    const out = 'C:\\work\\a.c:1:2: error: boom\r\n\u001b[01m\u001b[Kb.c:3:4:\u001b[m\u001b[K \u001b[01;35m\u001b[Kwarning: \u001b[m\u001b[Kbang [\u001b[01;35m\u001b[K-Wall\u001b[m\u001b[K]\r\n';
+    const out =
+      'C:\\work\\a.c:1:2: error: boom\r\n\u001b[01m\u001b[Kb.c:3:4:\u001b[m\u001b[K \u001b[01;35m\u001b[Kwarning: \u001b[m\u001b[Kbang [\u001b[01;35m\u001b[K-Wall\u001b[m\u001b[K]\r\n';
     assert.deepEqual(brief(ok('gcc', out)), ['C:/work/a.c:1:2 error [] boom', 'b.c:3:4 warning [-Wall] bang']);
   });
 
@@ -117,7 +122,9 @@ describe('problem pattern tsc', () => {
       '',
       'Found 1 error in src/a.ts\u001b[90m:12\u001b[0m',
     ].join('\n');
-    assert.deepEqual(brief(ok('tsc', out)), ["src/a.ts:12:5 error [TS2322] Type 'string' is not assignable to type 'number'."]);
+    assert.deepEqual(brief(ok('tsc', out)), [
+      "src/a.ts:12:5 error [TS2322] Type 'string' is not assignable to type 'number'.",
+    ]);
   });
 });
 
@@ -161,7 +168,8 @@ describe('user regex', () => {
   const flake8 = String.raw`^(?<file>[^:]+):(?<line>\d+):(?<column>\d+): (?<code>[A-Z]+\d+) (?<message>.*)$`;
 
   it('reads a custom format with a default severity', () => {
-    const out = 'src/app.py:1:1: F401 \'os\' imported but unused\r\nsrc/app.py:10:80: E501 line too long (88 > 79 characters)\r\n2     F401\r\n';
+    const out =
+      "src/app.py:1:1: F401 'os' imported but unused\r\nsrc/app.py:10:80: E501 line too long (88 > 79 characters)\r\n2     F401\r\n";
     const r = parseRegex({ regex: flake8, severity: 'info' }, out, ctx);
     assert.equal(r.error, undefined);
     assert.deepEqual(brief(r.findings), [
@@ -172,9 +180,18 @@ describe('user regex', () => {
 
   it('maps severity words and reads end positions', () => {
     const re = String.raw`^(?<severity>\w+) (?<file>\S+) (?<line>\d+):(?<column>\d+)-(?<endLine>\d+):(?<endColumn>\d+) (?<message>.*)$`;
-    const out = ['ERR a.x 1:2-1:5 one', 'warn a.x 2:1-3:4 two', 'information a.x 3:1-3:2 three', 'Hint a.x 4:1-4:2 four', 'bogus a.x 5:1-5:2 five'].join('\n');
+    const out = [
+      'ERR a.x 1:2-1:5 one',
+      'warn a.x 2:1-3:4 two',
+      'information a.x 3:1-3:2 three',
+      'Hint a.x 4:1-4:2 four',
+      'bogus a.x 5:1-5:2 five',
+    ].join('\n');
     const f = parseRegex({ regex: re }, out, ctx).findings;
-    assert.deepEqual(f.map((x) => x.severity), ['error', 'warning', 'info', 'hint', 'warning']);
+    assert.deepEqual(
+      f.map((x) => x.severity),
+      ['error', 'warning', 'info', 'hint', 'warning'],
+    );
     assert.deepEqual([f[1]!.endLine, f[1]!.endColumn], [3, 4]);
     assert.deepEqual([f[0]!.endLine, f[0]!.endColumn], [1, 5]);
   });
@@ -184,9 +201,15 @@ describe('user regex', () => {
     const r1 = err('(?<file>[^:]+');
     assert.deepEqual(r1.findings, []);
     assert.match(r1.error!, /^output regex: invalid: /);
-    assert.equal(err(String.raw`^(?<file>[^:]+):(?<line>\d+)`).error, 'output regex: missing the named group (?<message>...)');
+    assert.equal(
+      err(String.raw`^(?<file>[^:]+):(?<line>\d+)`).error,
+      'output regex: missing the named group (?<message>...)',
+    );
     assert.equal(err('^(?<message>.*)$').error, 'output regex: missing the named groups (?<file>...), (?<line>...)');
-    assert.match(err(String.raw`^(?<file>[^:]+):(?<line>\d+):(?<col>\d+) (?<message>.*)$`).error!, /^output regex: unknown group \(\?<col>\); the groups are file, line, column/);
+    assert.match(
+      err(String.raw`^(?<file>[^:]+):(?<line>\d+):(?<col>\d+) (?<message>.*)$`).error!,
+      /^output regex: unknown group \(\?<col>\); the groups are file, line, column/,
+    );
   });
 
   it('does not take lookbehinds, escaped parens or class contents for groups', () => {
@@ -200,6 +223,8 @@ describe('user regex', () => {
 
   it('skips a match whose optional file or line group did not take part', () => {
     const re = String.raw`^(?:(?<file>\S+):)?(?<line>\d+)? (?<message>.*)$`;
-    assert.deepEqual(brief(parseRegex({ regex: re }, 'a.txt:3 yes\n4 no file\nb.txt: no line\n', ctx).findings), ['a.txt:3:1 warning [] yes']);
+    assert.deepEqual(brief(parseRegex({ regex: re }, 'a.txt:3 yes\n4 no file\nb.txt: no line\n', ctx).findings), [
+      'a.txt:3:1 warning [] yes',
+    ]);
   });
 });

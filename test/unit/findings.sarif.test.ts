@@ -10,8 +10,14 @@ const log = (runs: unknown, extra: J = {}) => JSON.stringify({ version: '2.1.0',
 const loc = (uri: string, region?: J, more: J = {}) => ({
   physicalLocation: { artifactLocation: { uri, ...more }, ...(region ? { region } : {}) },
 });
-const res = (r: J) => ({ ruleId: 'R1', message: { text: 'msg' }, locations: [loc('src/a.ts', { startLine: 3 })], ...r });
-const oneRun = (results: unknown[], run: J = {}) => log([{ tool: { driver: { name: 't', ...((run.driver as J) ?? {}) } }, results, ...run }]);
+const res = (r: J) => ({
+  ruleId: 'R1',
+  message: { text: 'msg' },
+  locations: [loc('src/a.ts', { startLine: 3 })],
+  ...r,
+});
+const oneRun = (results: unknown[], run: J = {}) =>
+  log([{ tool: { driver: { name: 't', ...((run.driver as J) ?? {}) } }, results, ...run }]);
 const parse = (text: string, c: ParseContext = ctx) => parseSarif(text, c);
 /** the findings of a document that must parse without error */
 function ok(text: string, c: ParseContext = ctx) {
@@ -34,7 +40,9 @@ describe('parseSarif: results', () => {
         ruleId: 'js/xss',
         level: 'error',
         message: { text: 'Cross-site scripting.' },
-        locations: [loc('src/app.js', { startLine: 10, startColumn: 5, endLine: 12, endColumn: 9 }, { uriBaseId: '%SRCROOT%' })],
+        locations: [
+          loc('src/app.js', { startLine: 10, startColumn: 5, endLine: 12, endColumn: 9 }, { uriBaseId: '%SRCROOT%' }),
+        ],
       },
     ]);
     assert.deepEqual(ok(text), [
@@ -56,7 +64,10 @@ describe('parseSarif: results', () => {
   it('maps levels: error/warning/note/none → error/warning/info/hint', () => {
     const levels = ['error', 'warning', 'note', 'none'];
     const f = ok(oneRun(levels.map((level) => res({ level }))));
-    assert.deepEqual(f.map((x) => x.severity), ['error', 'warning', 'info', 'hint']);
+    assert.deepEqual(
+      f.map((x) => x.severity),
+      ['error', 'warning', 'info', 'hint'],
+    );
   });
 
   it('a missing level takes the rule default, else "warning"; non-fail kinds default to hint', () => {
@@ -74,7 +85,10 @@ describe('parseSarif: results', () => {
         { driver },
       ),
     );
-    assert.deepEqual(f.map((x) => x.severity), ['error', 'error', 'warning', 'warning', 'hint', 'warning']);
+    assert.deepEqual(
+      f.map((x) => x.severity),
+      ['error', 'error', 'warning', 'warning', 'hint', 'warning'],
+    );
     assert.equal(f[1]!.ruleId, 'R1', 'ruleId comes from the indexed rule');
   });
 
@@ -90,7 +104,10 @@ describe('parseSarif: results', () => {
         res({ baselineState: 'new', message: { text: 'kept too' } }),
       ]),
     );
-    assert.deepEqual(r.findings.map((f) => f.message), ['kept', 'kept too']);
+    assert.deepEqual(
+      r.findings.map((f) => f.message),
+      ['kept', 'kept too'],
+    );
     assert.equal(r.skipped, undefined);
   });
 
@@ -104,7 +121,10 @@ describe('parseSarif: results', () => {
       ]),
     );
     assert.equal(r.error, undefined);
-    assert.deepEqual(r.findings.map((f) => f.message), ['placed']);
+    assert.deepEqual(
+      r.findings.map((f) => f.message),
+      ['placed'],
+    );
     assert.equal(r.skipped, 3);
   });
 
@@ -115,16 +135,33 @@ describe('parseSarif: results', () => {
       { tool: { driver: { name: 'c' } } }, // no results property: nothing to report
       { tool: { driver: { name: 'd' } }, results: [res({ ruleId: 'D1' })] },
     ]);
-    assert.deepEqual(ok(text).map((f) => f.ruleId), ['A1', 'A2', 'D1']);
+    assert.deepEqual(
+      ok(text).map((f) => f.ruleId),
+      ['A1', 'A2', 'D1'],
+    );
   });
 
   it('gives rule.id and ruleIndex into a tool extension', () => {
     const text = oneRun(
-      [res({ ruleId: undefined, rule: { id: 'X' } }), res({ ruleId: undefined, rule: { index: 0, toolComponent: { index: 0 } } })],
-      { tool: { driver: { name: 't' }, extensions: [{ name: 'ext', rules: [{ id: 'EXT1', defaultConfiguration: { level: 'note' } }] }] } },
+      [
+        res({ ruleId: undefined, rule: { id: 'X' } }),
+        res({ ruleId: undefined, rule: { index: 0, toolComponent: { index: 0 } } }),
+      ],
+      {
+        tool: {
+          driver: { name: 't' },
+          extensions: [{ name: 'ext', rules: [{ id: 'EXT1', defaultConfiguration: { level: 'note' } }] }],
+        },
+      },
     );
     const f = ok(text);
-    assert.deepEqual(f.map((x) => [x.ruleId, x.severity]), [['X', 'warning'], ['EXT1', 'info']]);
+    assert.deepEqual(
+      f.map((x) => [x.ruleId, x.severity]),
+      [
+        ['X', 'warning'],
+        ['EXT1', 'info'],
+      ],
+    );
   });
 });
 
@@ -134,11 +171,21 @@ describe('parseSarif: messages', () => {
     rules: [
       {
         id: 'R1',
-        messageStrings: { default: { text: "Variable '{0}' is unused in {1}." }, md: { markdown: 'Use `{0}`' }, braces: { text: '{{literal}} {0} {5}' } },
+        messageStrings: {
+          default: { text: "Variable '{0}' is unused in {1}." },
+          md: { markdown: 'Use `{0}`' },
+          braces: { text: '{{literal}} {0} {5}' },
+        },
       },
     ],
   };
-  const msgs = (...messages: J[]) => ok(oneRun(messages.map((message) => res({ message })), { driver })).map((f) => f.message);
+  const msgs = (...messages: J[]) =>
+    ok(
+      oneRun(
+        messages.map((message) => res({ message })),
+        { driver },
+      ),
+    ).map((f) => f.message);
 
   it('fills messageStrings placeholders from arguments, then falls back to globalMessageStrings', () => {
     assert.deepEqual(
@@ -167,19 +214,30 @@ describe('parseSarif: messages', () => {
   });
 
   it('an empty message falls back to the rule short description', () => {
-    const f = ok(oneRun([res({ message: { text: '' } })], { driver: { rules: [{ id: 'R1', shortDescription: { text: 'Short.' } }] } }));
+    const f = ok(
+      oneRun([res({ message: { text: '' } })], {
+        driver: { rules: [{ id: 'R1', shortDescription: { text: 'Short.' } }] },
+      }),
+    );
     assert.equal(f[0]!.message, 'Short.');
   });
 
   it('an unknown message id or a message with nothing in it is an error', () => {
-    assert.match(bad(oneRun([res({ message: { id: 'nope' } })], { driver })), /^runs\[0\]\.results\[0\]\.message\.id: "nope" is in neither/);
+    assert.match(
+      bad(oneRun([res({ message: { id: 'nope' } })], { driver })),
+      /^runs\[0\]\.results\[0\]\.message\.id: "nope" is in neither/,
+    );
     assert.equal(bad(oneRun([res({ message: {} })])), 'runs[0].results[0].message: expected text, id or markdown');
-    assert.equal(bad(oneRun([res({ message: undefined })])), 'runs[0].results[0].message: expected an object, got nothing (the property is missing)');
+    assert.equal(
+      bad(oneRun([res({ message: undefined })])),
+      'runs[0].results[0].message: expected an object, got nothing (the property is missing)',
+    );
   });
 });
 
 describe('parseSarif: locations', () => {
-  const file = (l: unknown, c: ParseContext = ctx, run: J = {}) => ok(oneRun([res({ locations: [l] })], run), c)[0]!.file;
+  const file = (l: unknown, c: ParseContext = ctx, run: J = {}) =>
+    ok(oneRun([res({ locations: [l] })], run), c)[0]!.file;
 
   it('resolves relative, ./ and ../ URIs against the workspace', () => {
     assert.equal(file(loc('src/a.ts')), 'src/a.ts');
@@ -221,7 +279,10 @@ describe('parseSarif: locations', () => {
 
   it('reports a uriBaseId cycle', () => {
     const run = { originalUriBaseIds: { A: { uri: 'x/', uriBaseId: 'B' }, B: { uri: 'y/', uriBaseId: 'A' } } };
-    assert.equal(bad(oneRun([res({ locations: [loc('f.ts', undefined, { uriBaseId: 'A' })] })], run)), 'runs[0].originalUriBaseIds.A: uriBaseId cycle: A → B → A');
+    assert.equal(
+      bad(oneRun([res({ locations: [loc('f.ts', undefined, { uriBaseId: 'A' })] })], run)),
+      'runs[0].originalUriBaseIds.A: uriBaseId cycle: A → B → A',
+    );
   });
 
   it('follows artifactLocation.index into run.artifacts', () => {
@@ -245,10 +306,22 @@ describe('parseSarif: locations', () => {
     };
     assert.deepEqual(one(undefined), [1, 1, undefined, undefined], 'no region: the file');
     assert.deepEqual(one({ startLine: 7 }), [7, 1, 7, undefined], 'no columns: the whole line');
-    assert.deepEqual(one({ startLine: 7, startColumn: 3 }), [7, 3, 7, undefined], 'no end column: to the end of the line');
+    assert.deepEqual(
+      one({ startLine: 7, startColumn: 3 }),
+      [7, 3, 7, undefined],
+      'no end column: to the end of the line',
+    );
     assert.deepEqual(one({ startLine: 7, startColumn: 3, endColumn: 8 }), [7, 3, 7, 8]);
-    assert.deepEqual(one({ charOffset: 120, charLength: 4 }), [1, 1, undefined, undefined], 'offsets only: unknown line');
-    assert.deepEqual(one({ startLine: 7, endLine: 5 }), [7, 1, undefined, undefined], 'an end before the start is dropped');
+    assert.deepEqual(
+      one({ charOffset: 120, charLength: 4 }),
+      [1, 1, undefined, undefined],
+      'offsets only: unknown line',
+    );
+    assert.deepEqual(
+      one({ startLine: 7, endLine: 5 }),
+      [7, 1, undefined, undefined],
+      'an end before the start is dropped',
+    );
   });
 });
 
@@ -270,10 +343,22 @@ describe('parseSarif: fingerprints', () => {
 
 describe('parseSarif: broken documents', () => {
   it('locates invalid JSON by line and column', () => {
-    assert.equal(bad('{\n  "version": "2.1.0",\n  "runs": [ }\n}'), "invalid JSON at line 3, column 13: unexpected '}'");
-    assert.equal(bad('{"version": "2.1.0", "runs": []'), "invalid JSON at line 1, column 32: expected ',' or '}' after the property value, got end of input");
-    assert.equal(bad('{"version": "2.1.0", "runs": []} trailing'), "invalid JSON at line 1, column 34: unexpected 't' after the end of the JSON document");
-    assert.match(bad('Scanning 3 files...\n{"version":"2.1.0","runs":[]}'), /^invalid JSON at line 1, column 1: .*print something before/);
+    assert.equal(
+      bad('{\n  "version": "2.1.0",\n  "runs": [ }\n}'),
+      "invalid JSON at line 3, column 13: unexpected '}'",
+    );
+    assert.equal(
+      bad('{"version": "2.1.0", "runs": []'),
+      "invalid JSON at line 1, column 32: expected ',' or '}' after the property value, got end of input",
+    );
+    assert.equal(
+      bad('{"version": "2.1.0", "runs": []} trailing'),
+      "invalid JSON at line 1, column 34: unexpected 't' after the end of the JSON document",
+    );
+    assert.match(
+      bad('Scanning 3 files...\n{"version":"2.1.0","runs":[]}'),
+      /^invalid JSON at line 1, column 1: .*print something before/,
+    );
   });
 
   it('says when the output is empty', () => {
@@ -289,7 +374,10 @@ describe('parseSarif: broken documents', () => {
 
   it('rejects runs that are not an array', () => {
     assert.equal(bad(log({})), 'runs: expected an array, got an object');
-    assert.equal(bad(JSON.stringify({ version: '2.1.0' })), 'runs: expected an array, got nothing (the property is missing)');
+    assert.equal(
+      bad(JSON.stringify({ version: '2.1.0' })),
+      'runs: expected an array, got nothing (the property is missing)',
+    );
     assert.match(bad(log(null)), /^runs: null/);
   });
 
@@ -298,18 +386,39 @@ describe('parseSarif: broken documents', () => {
     const results = [0, 1, 2, 3, 4].map(() => res({}));
     results.push(res({ locations: [loc('a.ts', { startLine: 0 })] }));
     const text = log([good, good, { tool: { driver: { name: 't' } }, results }]);
-    assert.equal(bad(text), 'runs[2].results[5].locations[0].physicalLocation.region.startLine: expected a positive integer, got the number 0');
+    assert.equal(
+      bad(text),
+      'runs[2].results[5].locations[0].physicalLocation.region.startLine: expected a positive integer, got the number 0',
+    );
   });
 
   it('rejects wrong types and values elsewhere', () => {
-    assert.equal(bad(oneRun([res({ level: 'fatal' })])), 'runs[0].results[0].level: expected one of error, warning, note, none, got the string "fatal"');
-    assert.equal(bad(oneRun([res({ kind: 'bogus' })])), 'runs[0].results[0].kind: expected one of pass, open, informational, notApplicable, review, fail, got the string "bogus"');
+    assert.equal(
+      bad(oneRun([res({ level: 'fatal' })])),
+      'runs[0].results[0].level: expected one of error, warning, note, none, got the string "fatal"',
+    );
+    assert.equal(
+      bad(oneRun([res({ kind: 'bogus' })])),
+      'runs[0].results[0].kind: expected one of pass, open, informational, notApplicable, review, fail, got the string "bogus"',
+    );
     assert.equal(bad(oneRun({} as unknown[])), 'runs[0].results: expected an array, got an object');
     assert.equal(bad(oneRun(['x'])), 'runs[0].results[0]: expected an object, got the string "x"');
-    assert.equal(bad(oneRun([res({ ruleIndex: 3 })], { driver: { rules: [{ id: 'R1' }] } })), 'runs[0].results[0].ruleIndex: 3 is out of range: runs[0].tool.driver.rules has 1 entry');
-    assert.equal(bad(oneRun([res({ locations: [loc('a.ts', { startLine: 2, startColumn: '4' })] })])), 'runs[0].results[0].locations[0].physicalLocation.region.startColumn: expected a positive integer, got the string "4"');
-    assert.equal(bad(oneRun([res({ locations: [{ physicalLocation: { artifactLocation: {} } }] })])), 'runs[0].results[0].locations[0].physicalLocation.artifactLocation: expected a uri or an index into runs[0].artifacts');
-    assert.equal(bad(oneRun([res({})], { driver: { rules: [{ id: 'R1', defaultConfiguration: { level: 'high' } }] } })), 'runs[0].tool.driver.rules[0].defaultConfiguration.level: expected one of error, warning, note, none, got the string "high"');
+    assert.equal(
+      bad(oneRun([res({ ruleIndex: 3 })], { driver: { rules: [{ id: 'R1' }] } })),
+      'runs[0].results[0].ruleIndex: 3 is out of range: runs[0].tool.driver.rules has 1 entry',
+    );
+    assert.equal(
+      bad(oneRun([res({ locations: [loc('a.ts', { startLine: 2, startColumn: '4' })] })])),
+      'runs[0].results[0].locations[0].physicalLocation.region.startColumn: expected a positive integer, got the string "4"',
+    );
+    assert.equal(
+      bad(oneRun([res({ locations: [{ physicalLocation: { artifactLocation: {} } }] })])),
+      'runs[0].results[0].locations[0].physicalLocation.artifactLocation: expected a uri or an index into runs[0].artifacts',
+    );
+    assert.equal(
+      bad(oneRun([res({})], { driver: { rules: [{ id: 'R1', defaultConfiguration: { level: 'high' } }] } })),
+      'runs[0].tool.driver.rules[0].defaultConfiguration.level: expected one of error, warning, note, none, got the string "high"',
+    );
   });
 
   it('accepts a trailing newline, CRLF line ends and a byte order mark', () => {

@@ -3,15 +3,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  accountCpu, CpuWindow, decideTier, fmtBytes, fmtLimit, initialThrottle, memoryDetail, memoryStep, throttleStep,
-  type CpuSample, type ThrottleParams,
+  accountCpu,
+  CpuWindow,
+  decideTier,
+  fmtBytes,
+  fmtLimit,
+  initialThrottle,
+  memoryDetail,
+  memoryStep,
+  throttleStep,
+  type CpuSample,
+  type ThrottleParams,
 } from '../../host/agents/limits';
 import { parseProcUsage } from '../../host/agents/procSample';
 
 describe('decideTier', () => {
   it('observe-only without limits or in development; cgroup only for a CPU limit where usable', () => {
     assert.equal(decideTier({ mode: 'production', cgroupUsable: true }), 'observe-only');
-    assert.equal(decideTier({ mode: 'development', maxCpuPercent: 25, maxMemoryBytes: 1e8, cgroupUsable: true }), 'observe-only');
+    assert.equal(
+      decideTier({ mode: 'development', maxCpuPercent: 25, maxMemoryBytes: 1e8, cgroupUsable: true }),
+      'observe-only',
+    );
     assert.equal(decideTier({ mode: 'production', maxCpuPercent: 25, cgroupUsable: true }), 'cgroup');
     assert.equal(decideTier({ mode: 'production', maxCpuPercent: 25, cgroupUsable: false }), 'throttle');
     // memory is always the host's sampling and kill, whatever the machine offers
@@ -92,7 +104,7 @@ function simulate(p: ThrottleParams, rate: number, seconds: number, lateMs = 4, 
 
 function lcg(seed: number): () => number {
   let x = seed;
-  return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 describe('throttleStep', () => {
@@ -161,9 +173,19 @@ describe('memory', () => {
 
 describe('parseProcUsage', () => {
   it('reads the fields after the last ")" (comm may hold spaces and parentheses)', () => {
-    const line = '4242 (a) b (c)) S 4000 4242 4242 0 -1 4194560 100 0 0 0 150 25 7 3 30 10 1 0 12345 50000000 2560 18446744073709551615';
+    const line =
+      '4242 (a) b (c)) S 4000 4242 4242 0 -1 4194560 100 0 0 0 150 25 7 3 30 10 1 0 12345 50000000 2560 18446744073709551615';
     const u = parseProcUsage(line)!;
-    assert.deepEqual(u, { pid: 4242, state: 'S', ppid: 4000, pgrp: 4242, session: 4242, selfMs: 1750, childMs: 100, rssPages: 2560 });
+    assert.deepEqual(u, {
+      pid: 4242,
+      state: 'S',
+      ppid: 4000,
+      pgrp: 4242,
+      session: 4242,
+      selfMs: 1750,
+      childMs: 100,
+      rssPages: 2560,
+    });
     assert.equal(parseProcUsage('garbage'), undefined);
   });
 });

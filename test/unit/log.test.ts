@@ -20,12 +20,21 @@ describe('host log', () => {
     log.setLevel('debug');
     l.debug('now shown');
     await log.close();
-    const lines = readFileSync(join(dir, 'host.log'), 'utf8').trim().split('\n').map((x) => JSON.parse(x) as LogRecord);
-    assert.deepEqual(lines.map((r) => r.msg), ['shown', 'now shown']);
+    const lines = readFileSync(join(dir, 'host.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((x) => JSON.parse(x) as LogRecord);
+    assert.deepEqual(
+      lines.map((r) => r.msg),
+      ['shown', 'now shown'],
+    );
     assert.equal(lines[0]!.agent, 'saa');
     assert.equal(lines[0]!.taskId, 't1');
     assert.equal(seen.length, 2);
-    assert.deepEqual(log.backlog(1).map((r) => r.msg), ['now shown']);
+    assert.deepEqual(
+      log.backlog(1).map((r) => r.msg),
+      ['now shown'],
+    );
   });
 
   it('rotates by size and keeps a bounded number of files', async () => {
@@ -45,12 +54,18 @@ describe('host log', () => {
   });
 
   it('redacts the values of secret-looking keys at any depth', () => {
-    assert.deepEqual(redact({ msg: 'x', env: { GITHUB_TOKEN: 'ghp_x', PATH: '/bin' }, apiKey: 'k', nested: [{ password: 'p' }] }), {
-      msg: 'x',
-      env: { GITHUB_TOKEN: '[redacted]', PATH: '/bin' },
-      apiKey: '[redacted]',
-      nested: [{ password: '[redacted]' }],
+    assert.deepEqual(
+      redact({ msg: 'x', env: { GITHUB_TOKEN: 'ghp_x', PATH: '/bin' }, apiKey: 'k', nested: [{ password: 'p' }] }),
+      {
+        msg: 'x',
+        env: { GITHUB_TOKEN: '[redacted]', PATH: '/bin' },
+        apiKey: '[redacted]',
+        nested: [{ password: '[redacted]' }],
+      },
+    );
+    assert.deepEqual(redactEnv({ AWS_SECRET_ACCESS_KEY: 'abc', LOG_LEVEL: 'debug' }), {
+      AWS_SECRET_ACCESS_KEY: '[redacted]',
+      LOG_LEVEL: 'debug',
     });
-    assert.deepEqual(redactEnv({ AWS_SECRET_ACCESS_KEY: 'abc', LOG_LEVEL: 'debug' }), { AWS_SECRET_ACCESS_KEY: '[redacted]', LOG_LEVEL: 'debug' });
   });
 });

@@ -44,7 +44,10 @@ describe('backoffDelay', () => {
       }
       assert.ok(seen.size > 50, 'jitter actually varies');
     }
-    assert.equal(backoffDelay(1, jittered, () => 0), 500);
+    assert.equal(
+      backoffDelay(1, jittered, () => 0),
+      500,
+    );
     assert.ok(backoffDelay(1, jittered, () => 1) < 1000, 'a random() of 1 does not exceed the bound');
   });
 

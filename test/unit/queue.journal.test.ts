@@ -141,7 +141,10 @@ describe('Journal', () => {
     const { journal: j2, replay } = await Journal.open(file, { logger: logs });
     assert.equal(replay.tornTail, true);
     assert.equal(replay.corrupt, undefined);
-    assert.deepEqual(replay.tasks.map((t) => t.id), ['a']);
+    assert.deepEqual(
+      replay.tasks.map((t) => t.id),
+      ['a'],
+    );
     assert.equal((await stat(file)).size, good);
     assert.equal(replay.bytes, good);
     assert.ok(logs.records.some((r) => r.level === 'warn'));
@@ -149,7 +152,10 @@ describe('Journal', () => {
     await j2.close();
 
     const { journal: j3, replay: r3 } = await Journal.open(file);
-    assert.deepEqual(r3.tasks.map((t) => t.id), ['a', 'c']);
+    assert.deepEqual(
+      r3.tasks.map((t) => t.id),
+      ['a', 'c'],
+    );
     assert.equal(r3.tornTail, false);
     await j3.close();
   });
@@ -161,7 +167,10 @@ describe('Journal', () => {
     const { journal, replay } = await Journal.open(file);
     assert.equal(replay.tornTail, true);
     assert.equal(replay.corrupt, undefined);
-    assert.deepEqual(replay.tasks.map((t) => t.id), ['a']);
+    assert.deepEqual(
+      replay.tasks.map((t) => t.id),
+      ['a'],
+    );
     assert.equal(await readFile(file, 'utf8'), line(put(task('a'))));
     await journal.close();
   });
@@ -203,7 +212,10 @@ describe('Journal', () => {
     // The fresh journal is clean and holds the salvage plus what came after.
     const { journal: j2, replay: r2 } = await Journal.open(file);
     assert.equal(r2.corrupt, undefined);
-    assert.deepEqual(r2.tasks.map((t) => t.id), ['a', 'b', 'c', 'e']);
+    assert.deepEqual(
+      r2.tasks.map((t) => t.id),
+      ['a', 'b', 'c', 'e'],
+    );
     await j2.close();
   });
 
@@ -214,7 +226,10 @@ describe('Journal', () => {
     const { journal, replay } = await Journal.open(file);
     assert.deepEqual(replay.corrupt?.badLines, [2]);
     assert.equal(replay.tornTail, false);
-    assert.deepEqual(replay.tasks.map((t) => t.id), ['a']);
+    assert.deepEqual(
+      replay.tasks.map((t) => t.id),
+      ['a'],
+    );
     await journal.close();
   });
 
@@ -279,9 +294,16 @@ describe('Journal', () => {
     t.state = 'succeeded'; // after the last append: in no record
     t.attemptLog![0]!.finishedAt = '2026-01-01T00:00:01.000Z';
     await Promise.all([first, second]);
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as JournalRecord);
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as JournalRecord);
     assert.deepEqual(
-      lines.map((r) => (r.op === 'put' ? `${r.task.id}:${r.task.state}:${r.task.attemptLog?.[0]?.pid ?? '-'}:${r.task.attemptLog?.[0]?.finishedAt ?? '-'}` : `del:${r.id}`)),
+      lines.map((r) =>
+        r.op === 'put'
+          ? `${r.task.id}:${r.task.state}:${r.task.attemptLog?.[0]?.pid ?? '-'}:${r.task.attemptLog?.[0]?.finishedAt ?? '-'}`
+          : `del:${r.id}`,
+      ),
       ['a:running:42:-', 'b:queued:-:-', 'del:old'],
     );
     assert.equal(journal.stats.appends, 4);

@@ -49,7 +49,10 @@ describe('PriorityQueue', () => {
     q.add(entry('new-medium', 'medium', 1500));
     q.add(entry('new-high', 'high', 1900));
     // at 1900: low waited 1.9 s → one level up = medium; tie with new-medium broken by insertion order
-    assert.deepEqual([...q.entries(1900)].map((e) => e.id), ['new-high', 'old-low', 'new-medium']);
+    assert.deepEqual(
+      [...q.entries(1900)].map((e) => e.id),
+      ['new-high', 'old-low', 'new-medium'],
+    );
     assert.equal(q.peek(ctx(1900))?.id, 'new-high');
     // at 2000: low waited 2 × agingMs → competes as high and is older than new-high
     assert.equal(q.peek(ctx(2000))?.id, 'old-low');

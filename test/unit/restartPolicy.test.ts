@@ -66,7 +66,13 @@ describe('restart policy', () => {
       t += 1_000;
     }
     const q = onFailure(s, opts, t);
-    assert.deepEqual(q.decision, { kind: 'quarantine', until: t + 60_000, cooldownMs: 60_000, failuresInWindow: 6, trialFailed: false });
+    assert.deepEqual(q.decision, {
+      kind: 'quarantine',
+      until: t + 60_000,
+      cooldownMs: 60_000,
+      failuresInWindow: 6,
+      trialFailed: false,
+    });
     assert.equal(q.state.phase, 'quarantined');
     assert.equal(mayStart(q.state), false);
 

@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter, type CancellationToken } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  ErrorCodes,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type CancellationToken,
+} from 'vscode-jsonrpc/node';
 import { RpcChannel, type RpcHandlers } from '../../common/node/rpcChannel';
 
 function pair(h: RpcHandlers = {}) {
@@ -48,7 +55,11 @@ describe('RpcChannel', () => {
     const { ch, peer } = pair();
     let cancelled!: () => void;
     const sawCancel = new Promise<void>((r) => (cancelled = r));
-    peer.onRequest('slow', (_p: unknown, token: CancellationToken) => new Promise((resolve) => token.onCancellationRequested(() => (cancelled(), resolve('stopped')))));
+    peer.onRequest(
+      'slow',
+      (_p: unknown, token: CancellationToken) =>
+        new Promise((resolve) => token.onCancellationRequested(() => (cancelled(), resolve('stopped')))),
+    );
     peer.listen();
     const call = ch.request<string>('slow', {});
     await new Promise((r) => setTimeout(r, 20));
@@ -67,7 +78,10 @@ describe('RpcChannel', () => {
     for (const c of calls) void c.promise.then((v) => settled.push(v));
     fromPeer.write(calls.map((c) => frame({ jsonrpc: '2.0', id: c.id, result: c.id * 10 })).join(''));
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(settled, calls.map((c) => c.id * 10));
+    assert.deepEqual(
+      settled,
+      calls.map((c) => c.id * 10),
+    );
   });
 
   it('a message split anywhere across chunks still arrives whole', async () => {
@@ -82,7 +96,9 @@ describe('RpcChannel', () => {
     const { ch, fromPeer } = pair();
     const call = ch.request<string[]>('m', null);
     const big = Array.from({ length: 20_000 }, (_, i) => `finding ${i} ✓`);
-    const bytes = Buffer.from(frame({ jsonrpc: '2.0', id: call.id, result: big }) + frame({ jsonrpc: '2.0', method: 'after', params: 1 }));
+    const bytes = Buffer.from(
+      frame({ jsonrpc: '2.0', id: call.id, result: big }) + frame({ jsonrpc: '2.0', method: 'after', params: 1 }),
+    );
     for (let i = 0; i < bytes.length; i += 4096) fromPeer.write(bytes.subarray(i, i + 4096));
     assert.deepEqual(await call.promise, big);
   });
@@ -97,7 +113,10 @@ describe('RpcChannel', () => {
     assert.equal(errors.length, 1);
     assert.match(errors[0]!, /stdout is reserved/);
     ch.dispose();
-    await assert.rejects(call.promise, (e: unknown) => e instanceof ResponseError && e.code === ErrorCodes.PendingResponseRejected);
+    await assert.rejects(
+      call.promise,
+      (e: unknown) => e instanceof ResponseError && e.code === ErrorCodes.PendingResponseRejected,
+    );
   });
 
   it('dispose rejects what is pending with a connection error; later requests reject at once', async () => {

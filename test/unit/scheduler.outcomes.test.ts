@@ -22,14 +22,29 @@ class OutcomeRunner implements Runner {
   }
 }
 
-const f = (line: number): Finding => ({ file: 'a.ts', line, column: 1, severity: 'error', ruleId: 'R', message: 'm', agent: 'a', taskId: 't' });
+const f = (line: number): Finding => ({
+  file: 'a.ts',
+  line,
+  column: 1,
+  severity: 'error',
+  ruleId: 'R',
+  message: 'm',
+  agent: 'a',
+  taskId: 't',
+});
 
 async function setup(outcomes: Array<Partial<RunOutcome>>) {
   const dir = mkdtempSync(join(tmpdir(), 'agbg-outc-'));
   const { journal } = await Journal.open(join(dir, 'queue.jsonl'), { durable: false });
   let now = Date.parse('2026-01-01T00:00:00Z');
   const runner = new OutcomeRunner(outcomes);
-  const config = resolveConfig({ background: { retry_attempts: 2, retry_backoff: { initial: '100ms', jitter: false }, agents: { a: { command: ['x'] } } } });
+  const config = resolveConfig({
+    background: {
+      retry_attempts: 2,
+      retry_backoff: { initial: '100ms', jitter: false },
+      agents: { a: { command: ['x'] } },
+    },
+  });
   const reported: Array<{ findings: Finding[]; baselined?: Finding[] }> = [];
   const s = new Scheduler({
     store: new TaskStore(100),
@@ -37,7 +52,11 @@ async function setup(outcomes: Array<Partial<RunOutcome>>) {
     runner,
     logger: nullLogger,
     config: () => config,
-    events: { taskChanged: () => undefined, tasksRemoved: () => undefined, findings: (_t, findings, baselined) => reported.push({ findings, ...(baselined ? { baselined } : {}) }) },
+    events: {
+      taskChanged: () => undefined,
+      tasksRemoved: () => undefined,
+      findings: (_t, findings, baselined) => reported.push({ findings, ...(baselined ? { baselined } : {}) }),
+    },
     now: () => now,
   });
   const [r] = await s.submit([{ agent: 'a', task: 't' }]);
@@ -49,18 +68,25 @@ async function setup(outcomes: Array<Partial<RunOutcome>>) {
 
 describe('scheduler: classified outcomes', () => {
   it('done with exit code 2 succeeds, keeping the findings, the baselined count and the output tail', async () => {
-    const { s, id, reported } = await setup([{ exitCode: 2, done: true, findings: [f(1)], baselined: [f(2), f(3)], outputTail: ['Found 1 error.'] }]);
+    const { s, id, reported } = await setup([
+      { exitCode: 2, done: true, findings: [f(1)], baselined: [f(2), f(3)], outputTail: ['Found 1 error.'] },
+    ]);
     const t = s.store.get(id)!;
     assert.equal(t.state, 'succeeded');
     assert.equal(t.exitCode, 2);
     assert.equal(t.findingCount, 1);
     assert.equal(t.baselinedCount, 2);
     assert.deepEqual(t.outputTail, ['Found 1 error.']);
-    assert.deepEqual(reported.map((r) => [r.findings.length, r.baselined?.length]), [[1, 2]]);
+    assert.deepEqual(
+      reported.map((r) => [r.findings.length, r.baselined?.length]),
+      [[1, 2]],
+    );
   });
 
   it('a usage error the runner names is not retried, whatever the exit code', async () => {
-    const { s, id, runner } = await setup([{ exitCode: 1, reason: 'usage_error', detail: 'exit code 1: configuration or usage error' }]);
+    const { s, id, runner } = await setup([
+      { exitCode: 1, reason: 'usage_error', detail: 'exit code 1: configuration or usage error' },
+    ]);
     const t = s.store.get(id)!;
     assert.equal(t.state, 'failed');
     assert.equal(t.reason, 'usage_error');
@@ -68,7 +94,10 @@ describe('scheduler: classified outcomes', () => {
   });
 
   it('a rate limit waits for its Retry-After instead of the shorter backoff', async () => {
-    const { s, id } = await setup([{ exitCode: 1, reason: 'rate_limited', retryAfterMs: 20_000, detail: 'exit code 1' }, {}]);
+    const { s, id } = await setup([
+      { exitCode: 1, reason: 'rate_limited', retryAfterMs: 20_000, detail: 'exit code 1' },
+      {},
+    ]);
     const t = s.store.get(id)!;
     assert.equal(t.state, 'retrying');
     assert.equal(Date.parse(t.nextAttemptAt!) - Date.parse(t.finishedAt!), 20_000);

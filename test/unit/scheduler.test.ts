@@ -73,10 +73,18 @@ describe('scheduler', () => {
 
   it('respects max_concurrent_agents across agents; development mode runs one at a time', async () => {
     const { s, runner } = await setup({ max_concurrent_agents: 2, agents });
-    await s.submit([{ agent: 'b', task: '1' }, { agent: 'b', task: '2' }, { agent: 'a', task: '3' }]);
+    await s.submit([
+      { agent: 'b', task: '1' },
+      { agent: 'b', task: '2' },
+      { agent: 'a', task: '3' },
+    ]);
     assert.equal(runner.started.length, 2);
     const dev = await setup({ mode: 'development', max_concurrent_agents: 4, agents });
-    await dev.s.submit([{ agent: 'b', task: '1' }, { agent: 'b', task: '2' }, { agent: 'a', task: '3' }]);
+    await dev.s.submit([
+      { agent: 'b', task: '1' },
+      { agent: 'b', task: '2' },
+      { agent: 'a', task: '3' },
+    ]);
     assert.equal(dev.runner.started.length, 1);
   });
 
@@ -99,7 +107,11 @@ describe('scheduler', () => {
   });
 
   it('retries a failed attempt after its backoff, keeps each reason, never retries exit code 2', async () => {
-    const { s, runner, tick, flush } = await setup({ retry_attempts: 1, retry_backoff: { initial: '10ms', jitter: false }, agents });
+    const { s, runner, tick, flush } = await setup({
+      retry_attempts: 1,
+      retry_backoff: { initial: '10ms', jitter: false },
+      agents,
+    });
     const [r] = await s.submit([{ agent: 'a', task: 't' }]);
     const id = (r as { taskId: string }).taskId;
     runner.started[0]!.finish({ exitCode: 3, reason: 'exit_code', detail: 'exit code 3' });
@@ -113,7 +125,10 @@ describe('scheduler', () => {
     runner.started[1]!.finish({ exitCode: null, signal: 'SIGKILL', reason: 'timeout', detail: 'timed out' });
     await flush();
     assert.equal(t.state, 'failed');
-    assert.deepEqual(t.attemptLog!.map((a) => a.reason), ['exit_code', 'timeout']);
+    assert.deepEqual(
+      t.attemptLog!.map((a) => a.reason),
+      ['exit_code', 'timeout'],
+    );
 
     const [u] = await s.submit([{ agent: 'a', task: 'usage' }]);
     runner.started[2]!.finish({ exitCode: 2 });
@@ -126,7 +141,11 @@ describe('scheduler', () => {
 
   it('cancels queued and running tasks; refuses unknown agents with a clear error', async () => {
     const { s, runner } = await setup({ agents });
-    const res = await s.submit([{ agent: 'a', task: '1' }, { agent: 'a', task: '2' }, { agent: 'nope', task: '3' }]);
+    const res = await s.submit([
+      { agent: 'a', task: '1' },
+      { agent: 'a', task: '2' },
+      { agent: 'nope', task: '3' },
+    ]);
     assert.match((res[2] as { error: string }).error, /unknown agent "nope" \(configured: a, b\)/);
     const [r1, r2] = res as Array<{ taskId: string }>;
     assert.equal((await s.cancel(r2!.taskId))!.state, 'cancelled');
@@ -135,21 +154,40 @@ describe('scheduler', () => {
   });
 
   it('restores: a running read task runs again, a running write task is parked as interrupted', async () => {
-    const { s, runner, flush } = await setup({ agents: { r: { command: ['x'] }, w: { command: ['x'], effects: 'write' } } });
-    const base = { priority: 'medium' as const, files: [], attempts: 1, maxAttempts: 4, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', attemptLog: [{ attempt: 1, startedAt: '2026-01-01T00:00:00Z' }] };
+    const { s, runner, flush } = await setup({
+      agents: { r: { command: ['x'] }, w: { command: ['x'], effects: 'write' } },
+    });
+    const base = {
+      priority: 'medium' as const,
+      files: [],
+      attempts: 1,
+      maxAttempts: 4,
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      attemptLog: [{ attempt: 1, startedAt: '2026-01-01T00:00:00Z' }],
+    };
     const { requeued, interrupted } = s.restore([
       { ...base, id: 'r1', agent: 'r', task: 't', key: 'k1', state: 'running' },
       { ...base, id: 'w1', agent: 'w', task: 't', key: 'k2', state: 'running' },
       { ...base, id: 'q1', agent: 'r', task: 't', key: 'k3', state: 'queued' },
       { ...base, id: 'd1', agent: 'r', task: 't', key: 'k4', state: 'succeeded' },
     ]);
-    assert.deepEqual(requeued.map((t) => t.id), ['r1']);
-    assert.deepEqual(interrupted.map((t) => t.id), ['w1']);
+    assert.deepEqual(
+      requeued.map((t) => t.id),
+      ['r1'],
+    );
+    assert.deepEqual(
+      interrupted.map((t) => t.id),
+      ['w1'],
+    );
     assert.equal(s.store.get('w1')!.reason, 'host_died');
     assert.equal(s.store.get('r1')!.attemptLog![0]!.reason, 'host_died');
     s.pump();
     await flush();
-    assert.deepEqual(runner.started.map((x) => x.req.task.id), ['r1']);
+    assert.deepEqual(
+      runner.started.map((x) => x.req.task.id),
+      ['r1'],
+    );
   });
 
   it('keeps a bounded history and journals the deletion of what falls out', async () => {
@@ -161,16 +199,26 @@ describe('scheduler', () => {
     }
     assert.equal(s.store.size, 3);
     await journal.flush();
-    const dels = readFileSync(join(dir, 'queue.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"op":"del"'));
+    const dels = readFileSync(join(dir, 'queue.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"op":"del"'));
     assert.equal(dels.length, 2);
   });
 
   it("journals the running attempt's pid and start time when the runner reports the process", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agbg-sched-'));
     const { journal } = await Journal.open(join(dir, 'queue.jsonl'), { durable: false });
-    const config = resolveConfig({ background: { max_concurrent_agents: 2, agents: { r: { command: ['x'] }, w: { command: ['x'], effects: 'write' } } } });
+    const config = resolveConfig({
+      background: {
+        max_concurrent_agents: 2,
+        agents: { r: { command: ['x'] }, w: { command: ['x'], effects: 'write' } },
+      },
+    });
     const journaled = (): TaskInfo[] =>
-      readFileSync(join(dir, 'queue.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { task: TaskInfo }).task);
+      readFileSync(join(dir, 'queue.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { task: TaskInfo }).task);
     const seenAtRun: Record<string, TaskInfo[]> = {};
     const starts: Array<(pid: number) => void> = [];
     const s = new Scheduler({
@@ -181,7 +229,9 @@ describe('scheduler', () => {
           // what is on disk when the agent is about to be spawned
           seenAtRun[req.agent.id] = journaled().filter((t) => t.id === req.task.id);
           starts.push(onStart);
-          return new Promise((resolve) => req.onAbort!(() => resolve({ exitCode: null, signal: 'SIGTERM', findings: [] })));
+          return new Promise((resolve) =>
+            req.onAbort!(() => resolve({ exitCode: null, signal: 'SIGTERM', findings: [] })),
+          );
         },
       },
       logger: nullLogger,
@@ -198,7 +248,10 @@ describe('scheduler', () => {
     starts[1]!(4321);
     await journal.flush();
     const last = new Map(journaled().map((t) => [t.agent, t]));
-    for (const [agent, pid] of [['w', 1234], ['r', 4321]] as const) {
+    for (const [agent, pid] of [
+      ['w', 1234],
+      ['r', 4321],
+    ] as const) {
       const t = last.get(agent)!;
       assert.equal(t.state, 'running');
       assert.equal(t.pid, pid);

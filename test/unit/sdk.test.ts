@@ -3,13 +3,30 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { CancellationTokenSource, createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  CancellationTokenSource,
+  createMessageConnection,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import { runAgent, type AgentDefinition } from '../../host/sdk/agent';
-import { AgentMethods, REQUEST_CANCELLED, type InitializeResult, type RunTaskResult } from '../../host/sdk/agentProtocol';
+import {
+  AgentMethods,
+  REQUEST_CANCELLED,
+  type InitializeResult,
+  type RunTaskResult,
+} from '../../host/sdk/agentProtocol';
 
 const payload = { id: 't1', agent: 'a', task: 'scan', files: ['x.ts'], attempt: 1, workspace: '/ws' };
 
-function pair(def: AgentDefinition): { host: MessageConnection; toAgent: PassThrough; exits: number[]; dispose(): void } {
+function pair(def: AgentDefinition): {
+  host: MessageConnection;
+  toAgent: PassThrough;
+  exits: number[];
+  dispose(): void;
+} {
   const toAgent = new PassThrough();
   const toHost = new PassThrough();
   const exits: number[] = [];
@@ -27,7 +44,12 @@ function pair(def: AgentDefinition): { host: MessageConnection; toAgent: PassThr
   };
 }
 
-const init = (host: MessageConnection) => host.sendRequest(AgentMethods.initialize, { protocolVersion: 1, agent: 'a', workspace: '/ws' }) as Promise<InitializeResult>;
+const init = (host: MessageConnection) =>
+  host.sendRequest(AgentMethods.initialize, {
+    protocolVersion: 1,
+    agent: 'a',
+    workspace: '/ws',
+  }) as Promise<InitializeResult>;
 
 describe('agent SDK', () => {
   it('answers initialize with name, version and capabilities, and runs a task with progress', async () => {
@@ -44,7 +66,12 @@ describe('agent SDK', () => {
     try {
       const progress: unknown[] = [];
       p.host.onNotification(AgentMethods.progress, (x) => progress.push(x));
-      assert.deepEqual(await init(p.host), { name: 'demo', version: '2.0.0', protocolVersion: 1, capabilities: { languages: ['ts'], cancellation: true } });
+      assert.deepEqual(await init(p.host), {
+        name: 'demo',
+        version: '2.0.0',
+        protocolVersion: 1,
+        capabilities: { languages: ['ts'], cancellation: true },
+      });
       const r = (await p.host.sendRequest(AgentMethods.runTask, payload)) as RunTaskResult;
       assert.deepEqual(r, { findings: [{ file: 'x.ts', line: 2, message: 'saw scan' }] });
       assert.deepEqual(progress, [{ taskId: 't1', message: 'half', fraction: 0.5 }]);
@@ -87,7 +114,10 @@ describe('agent SDK', () => {
       },
     });
     try {
-      await assert.rejects(p.host.sendRequest(AgentMethods.initialize, { protocolVersion: 99, agent: 'a', workspace: '/ws' }), /protocol 99 is not supported/);
+      await assert.rejects(
+        p.host.sendRequest(AgentMethods.initialize, { protocolVersion: 99, agent: 'a', workspace: '/ws' }),
+        /protocol 99 is not supported/,
+      );
       await init(p.host);
       await assert.rejects(p.host.sendRequest(AgentMethods.runTask, payload), /config file missing/);
     } finally {

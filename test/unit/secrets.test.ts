@@ -21,11 +21,22 @@ const WEBHOOK = j('https://hooks.', 'slack.com/services/T032ZLLHUK/B0Q3MTF92WI/J
 const STRIPE = j('sk', '_live_hoahtZWZV0oAo7kJA31YO2A6');
 const GOOGLE = j('AI', 'zavGRI3Bmapqxzje4KByY7WA6vM-gKCC3NWS5');
 const NPM = j('np', 'm_odMeeSlWlMQxPykafBVpS5tKr0lu8iLQGoCN');
-const OPENAI = j('sk-proj-f2FP_rchQOa2QLwW4Z5MVGlTKjUZSsO1odVwcj4kOoz-gszg', 'T3Blbk', 'FJ5phHJAODZidI5VfToCk8zI1MhD9-5PqAhr7GWg6BkzRuAnps');
-const ANTHROPIC = j('sk-', 'ant-api03-ydoGsRzrT3jwAZv5W49KLAwKZXCI_kkpJl53sgs71Nq02pFLOm7uUQGwphxtQ9H6AniRYF-vn109tqBPj1MKQ7sZVM0DjAA');
+const OPENAI = j(
+  'sk-proj-f2FP_rchQOa2QLwW4Z5MVGlTKjUZSsO1odVwcj4kOoz-gszg',
+  'T3Blbk',
+  'FJ5phHJAODZidI5VfToCk8zI1MhD9-5PqAhr7GWg6BkzRuAnps',
+);
+const ANTHROPIC = j(
+  'sk-',
+  'ant-api03-ydoGsRzrT3jwAZv5W49KLAwKZXCI_kkpJl53sgs71Nq02pFLOm7uUQGwphxtQ9H6AniRYF-vn109tqBPj1MKQ7sZVM0DjAA',
+);
 const SENDGRID = j('S', 'G.ve6ug6CPiNcu42daGhn9bN.OU33uPg8s2wjtIEfoNbbu5i6aISPCifl7ntYifeCIh6');
 const b64url = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
-const JWT = [b64url({ alg: 'HS256', typ: 'JWT' }), b64url({ sub: 'svc-billing', iat: 1718035200 }), 'tLl4UKkF3Kj8hPTleKYUK70tk1puwfo8TI47KGN3cf6'].join('.');
+const JWT = [
+  b64url({ alg: 'HS256', typ: 'JWT' }),
+  b64url({ sub: 'svc-billing', iat: 1718035200 }),
+  'tLl4UKkF3Kj8hPTleKYUK70tk1puwfo8TI47KGN3cf6',
+].join('.');
 const GENERIC = j('Y958hkRY', 'yBnjAtmqoG7HhzxL');
 const URL_PW = j('ZuRWfC', '.pV5gGp');
 const PEM_BODY = [
@@ -63,13 +74,27 @@ describe('secrets: each rule, at its exact position', () => {
     ['slack-token', 'x.js', `const client = new WebClient('${XOXP}');`, 1, 31, XOXP],
     ['slack-webhook', 'x.env', `HOOK=${WEBHOOK}`, 1, 6, WEBHOOK],
     ['stripe-secret-key', 'pay.rb', `Stripe.api_key = '${STRIPE}'`, 1, 19, STRIPE],
-    ['google-api-key', 'maps.html', `<script src="https://maps.googleapis.com/maps/api/js?key=${GOOGLE}"></script>`, 1, 58, GOOGLE],
+    [
+      'google-api-key',
+      'maps.html',
+      `<script src="https://maps.googleapis.com/maps/api/js?key=${GOOGLE}"></script>`,
+      1,
+      58,
+      GOOGLE,
+    ],
     ['npm-token', '.npmrc', `//registry.npmjs.org/:_authToken=${NPM}`, 1, 34, NPM],
     ['openai-api-key', 'llm.py', `client = OpenAI(api_key="${OPENAI}")`, 1, 26, OPENAI],
     ['anthropic-api-key', 'llm.ts', `new Anthropic({ apiKey: '${ANTHROPIC}' })`, 1, 26, ANTHROPIC],
     ['sendgrid-api-key', 'mail.go', `sg := sendgrid.NewSendClient("${SENDGRID}")`, 1, 31, SENDGRID],
     ['jwt', 'req.http', `GET /orders\nAuthorization: Bearer ${JWT}\n`, 2, 23, JWT],
-    ['credentials-in-url', 'app.yaml', `db:\n  url: postgres://orders:${URL_PW}@db.internal:5432/orders`, 2, 26, URL_PW],
+    [
+      'credentials-in-url',
+      'app.yaml',
+      `db:\n  url: postgres://orders:${URL_PW}@db.internal:5432/orders`,
+      2,
+      26,
+      URL_PW,
+    ],
     ['generic-secret-assignment', 'client.ts', `const api_key = "${GENERIC}";`, 1, 18, GENERIC],
   ];
   for (const [rule, file, text, line, column, secret] of cases) {
@@ -83,7 +108,10 @@ describe('secrets: each rule, at its exact position', () => {
       assert.equal(h.file, file);
       assert.match(h.fingerprint, /^[0-9a-f]{16}$/);
       assert.equal(h.severity, RULES.find((r) => r.id === rule)!.severity);
-      const prefix = /^(?:AKIA|ASIA|ghp_|github_pat_|glpat-|xoxp-|sk_live_|AIza|npm_|sk-ant-api\d\d-|sk-|SG\.|eyJ|https:\/\/hooks\.slack\.com\/services\/)/.exec(secret)?.[0].length ?? 0;
+      const prefix =
+        /^(?:AKIA|ASIA|ghp_|github_pat_|glpat-|xoxp-|sk_live_|AIza|npm_|sk-ant-api\d\d-|sk-|SG\.|eyJ|https:\/\/hooks\.slack\.com\/services\/)/.exec(
+          secret,
+        )?.[0].length ?? 0;
       assertNotLeaked(h.message, secret, prefix);
     });
   }
@@ -128,7 +156,10 @@ describe('secrets: each rule, at its exact position', () => {
       j('gh', 'p_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'),
       j('gh', 'p_1234567890abcdefghijklmnopqrstuvwxyz'),
       j('https://hooks.', 'slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX'),
-      j('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9', '.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'),
+      j(
+        'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9',
+        '.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+      ),
       j('sk', '_test_', 'hoahtZWZV0oAo7kJA31YO2A6'),
       j('pk', '_live_', 'hoahtZWZV0oAo7kJA31YO2A6'),
     ];
@@ -274,7 +305,13 @@ describe('secrets: fixtures', () => {
     const expected = readFileSync(join(FIXTURES, 'EXPECTED.md'), 'utf8')
       .split('\n')
       .filter((l) => /^\| [\w./-]+ \| \d+:\d+ \|/.test(l))
-      .map((l) => l.split('|').slice(1, 5).map((c) => c.trim()).join(' '))
+      .map((l) =>
+        l
+          .split('|')
+          .slice(1, 5)
+          .map((c) => c.trim())
+          .join(' '),
+      )
       .sort();
     const got: string[] = [];
     for (const f of walk(FIXTURES).filter((p) => !p.includes(`${join(FIXTURES, 'clean')}/`))) {
@@ -285,7 +322,8 @@ describe('secrets: fixtures', () => {
         // only the shown, format-defining prefix (checked per rule above) may appear
         const shown = /(\S*)…\(\d+ chars\)/.exec(h.message)?.[1].length ?? 0;
         assert.ok(shown <= 33, h.message);
-        if (h.ruleId !== 'private-key') assertNotLeaked(h.message, lines[h.line - 1].slice(h.column - 1, h.endColumn - 1), shown);
+        if (h.ruleId !== 'private-key')
+          assertNotLeaked(h.message, lines[h.line - 1].slice(h.column - 1, h.endColumn - 1), shown);
       }
     }
     assert.equal(expected.length, 17);

@@ -10,7 +10,10 @@ const GHP = ['gh', 'p_lo4CIXDzx9XX0lTA1ibslTTOAJLvAiKfdU6x'].join('');
 
 describe('secrets agent helpers', () => {
   it('parseTask accepts the host task and rejects bad shapes with a UsageError', () => {
-    const t = parseTask(JSON.stringify({ id: 't1', agent: 'saa', task: 'audit', files: ['a.ts'], workspace: '/ws' }), '/cwd');
+    const t = parseTask(
+      JSON.stringify({ id: 't1', agent: 'saa', task: 'audit', files: ['a.ts'], workspace: '/ws' }),
+      '/cwd',
+    );
     assert.deepEqual(t, { id: 't1', agent: 'saa', task: 'audit', files: ['a.ts'], workspace: '/ws' });
     assert.equal(parseTask('{}', '/cwd').workspace, '/cwd');
     for (const bad of ['', '{', '[]', '42', '{"files":"a.ts"}', '{"files":[1]}', '{"workspace":3}', '{"params":[]}']) {
@@ -36,7 +39,10 @@ describe('secrets agent helpers', () => {
     assert.equal(log.version, '2.1.0');
     const run = log.runs[0];
     assert.equal(run.tool.driver.name, 'agentic-bg secrets');
-    assert.deepEqual(run.tool.driver.rules.map((r: { id: string }) => r.id), RULES.map((r) => r.id));
+    assert.deepEqual(
+      run.tool.driver.rules.map((r: { id: string }) => r.id),
+      RULES.map((r) => r.id),
+    );
     assert.equal(run.originalUriBaseIds['%SRCROOT%'].uri, 'file:///ws/project/');
     const r = run.results[0];
     assert.equal(r.ruleId, 'github-token');

@@ -46,7 +46,11 @@ test('unknown variables and malformed references are left untouched', () => {
 
 test('$${ escapes to a literal ${', () => {
   // '$$${task}': the leftmost `$${` is the escape, so the result is '$' + '${' + 'task}'
-  assert.deepEqual(substituteArgv(['$${files}', 'a$${task}b', '$$${task}'], vars), ['${files}', 'a${task}b', '$${task}']);
+  assert.deepEqual(substituteArgv(['$${files}', 'a$${task}b', '$$${task}'], vars), [
+    '${files}',
+    'a${task}b',
+    '$${task}',
+  ]);
   assert.deepEqual(substituteArgv(['$$x', '$'], vars), ['$$x', '$']);
 });
 

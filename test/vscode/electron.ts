@@ -14,7 +14,13 @@ async function main(): Promise<void> {
   await runTests({
     extensionDevelopmentPath: root,
     extensionTestsPath: join(root, 'out', 'test', 'vscode', 'index'),
-    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', join(dir, 'user-data')],
+    launchArgs: [
+      workspace,
+      '--disable-extensions',
+      '--disable-workspace-trust',
+      '--user-data-dir',
+      join(dir, 'user-data'),
+    ],
     extensionTestsEnv: { AGENTIC_TEST_MODE: 'trusted', XDG_RUNTIME_DIR: dir, AGENTIC_IDLE_GRACE_MS: '3000' },
   });
 }

@@ -25,7 +25,9 @@ const tests = join(root, 'out', 'test', 'vscode', 'index');
 
 if (!existsSync(bin)) {
   lap(`installing code-server into ${csDir} (once; about 1–3 min)`);
-  const r = spawnSync('bash', [join(root, 'test', 'vscode', 'install-code-server.sh'), csDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync('bash', [join(root, 'test', 'vscode', 'install-code-server.sh'), csDir], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.status !== 0) {
     console.error('code-server could not be installed');
     console.log('0 passed, 1 failed, 0 skipped');
@@ -41,13 +43,19 @@ const runDir = mkdtempSync(join(tmpdir(), 'agbg-vsc-'));
 // host sockets of this run live here, away from any host the user runs
 const runtime = join(runDir, 'rt');
 mkdirSync(runtime, { mode: 0o700 });
-const env = { XDG_RUNTIME_DIR: runtime, AGENTIC_IDLE_GRACE_MS: '3000', ...(process.env.AGENTIC_TEST_GREP ? { AGENTIC_TEST_GREP: process.env.AGENTIC_TEST_GREP } : {}) };
+const env = {
+  XDG_RUNTIME_DIR: runtime,
+  AGENTIC_IDLE_GRACE_MS: '3000',
+  ...(process.env.AGENTIC_TEST_GREP ? { AGENTIC_TEST_GREP: process.env.AGENTIC_TEST_GREP } : {}),
+};
 const workspace = (name) => {
   const dir = join(runDir, name);
   cpSync(join(root, 'test', 'fixtures', 'vscode-ws'), dir, { recursive: true });
   return dir;
 };
-const screenshot = process.env.UPDATE_SCREENSHOT ? join(root, 'media', 'screenshot.png') : join(root, '.vscode-test', 'screenshot.png');
+const screenshot = process.env.UPDATE_SCREENSHOT
+  ? join(root, 'media', 'screenshot.png')
+  : join(root, '.vscode-test', 'screenshot.png');
 mkdirSync(dirname(screenshot), { recursive: true });
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -71,26 +79,57 @@ const servers = [];
 try {
   // --- trusted (workspace trust disabled = trusted): the main suite, then the UI check
   if (process.env.ONLY !== 'untrusted') {
-  const ws1 = workspace('ws-trusted');
-  const cs1 = await startCodeServer({ bin, dir: join(runDir, 'cs-trusted'), trust: false, env: { ...env, AGENTIC_TEST_MODE: 'trusted' } });
-  servers.push(cs1);
-  lap(`code-server (trusted) on ${cs1.host}`);
-  const r1 = await runSuite(browser, { host: cs1.host, ext: root, tests, folder: ws1, timeoutSec: 300, label: 'trusted' });
-  count(r1.summary, r1.code);
-  check(outputChannelHas(cs1.userData, ['attached to host pid', 'host started']), 'the output channel carries the extension\'s and the host\'s log');
-  if (!process.env.SKIP_UI) check((await uiCheck(browser, { host: cs1.host, ext: root, folder: ws1, screenshot, file: 'src/app.py' })) === 0, `UI: status bar, views, Problems panel (${screenshot})`);
-  await cs1.stop();
+    const ws1 = workspace('ws-trusted');
+    const cs1 = await startCodeServer({
+      bin,
+      dir: join(runDir, 'cs-trusted'),
+      trust: false,
+      env: { ...env, AGENTIC_TEST_MODE: 'trusted' },
+    });
+    servers.push(cs1);
+    lap(`code-server (trusted) on ${cs1.host}`);
+    const r1 = await runSuite(browser, {
+      host: cs1.host,
+      ext: root,
+      tests,
+      folder: ws1,
+      timeoutSec: 300,
+      label: 'trusted',
+    });
+    count(r1.summary, r1.code);
+    check(
+      outputChannelHas(cs1.userData, ['attached to host pid', 'host started']),
+      "the output channel carries the extension's and the host's log",
+    );
+    if (!process.env.SKIP_UI)
+      check(
+        (await uiCheck(browser, { host: cs1.host, ext: root, folder: ws1, screenshot, file: 'src/app.py' })) === 0,
+        `UI: status bar, views, Problems panel (${screenshot})`,
+      );
+    await cs1.stop();
   }
 
   // --- untrusted: Workspace Trust on, a fresh profile does not trust the folder
   if (process.env.ONLY !== 'trusted') {
-  const ws2 = workspace('ws-restricted');
-  const cs2 = await startCodeServer({ bin, dir: join(runDir, 'cs-restricted'), trust: true, env: { ...env, AGENTIC_TEST_MODE: 'restricted' } });
-  servers.push(cs2);
-  lap(`code-server (untrusted) on ${cs2.host}`);
-  const r2 = await runSuite(browser, { host: cs2.host, ext: root, tests, folder: ws2, timeoutSec: 180, label: 'restricted' });
-  count(r2.summary, r2.code);
-  await cs2.stop();
+    const ws2 = workspace('ws-restricted');
+    const cs2 = await startCodeServer({
+      bin,
+      dir: join(runDir, 'cs-restricted'),
+      trust: true,
+      env: { ...env, AGENTIC_TEST_MODE: 'restricted' },
+    });
+    servers.push(cs2);
+    lap(`code-server (untrusted) on ${cs2.host}`);
+    const r2 = await runSuite(browser, {
+      host: cs2.host,
+      ext: root,
+      tests,
+      folder: ws2,
+      timeoutSec: 180,
+      label: 'restricted',
+    });
+    count(r2.summary, r2.code);
+    await cs2.stop();
   }
 } catch (err) {
   console.error('[test:vscode] harness error:', err);
@@ -129,7 +168,9 @@ function outputChannelHas(userData, needles) {
 async function stopLeftoverHosts(dir) {
   let infos = [];
   try {
-    infos = readdirSync(dir).filter((n) => n.endsWith('.json')).map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')));
+    infos = readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')));
   } catch {
     return;
   }

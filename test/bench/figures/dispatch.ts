@@ -16,7 +16,13 @@ const STAMP = ['/bin/bash', '-c', 'echo $EPOCHREALTIME > "$0"'];
 
 // nice 0: the baseline does not renice, and on a busy shared machine niced agents would be starved
 // by other people's work — that would measure the neighbours, not the host.
-const agent = (command: string[], concurrency: number) => ({ command, concurrency, nice: 0, output: 'text', timeout: 120 });
+const agent = (command: string[], concurrency: number) => ({
+  command,
+  concurrency,
+  nice: 0,
+  output: 'text',
+  timeout: 120,
+});
 
 let batch = 0;
 
@@ -40,7 +46,15 @@ interface Pair {
   samples: { host: number[]; raw: number[] };
 }
 
-async function compare(m: Mode, host: BenchHost, raw: RawSpawner, agentId: string, argv: string[], c: number, target: { lo: number; hi: number; sec: number }): Promise<Pair> {
+async function compare(
+  m: Mode,
+  host: BenchHost,
+  raw: RawSpawner,
+  agentId: string,
+  argv: string[],
+  c: number,
+  target: { lo: number; hi: number; sec: number },
+): Promise<Pair> {
   // size the batches from a short probe, so each sample lasts about `sec` whatever the load
   const probe = await raw.throughput(argv, m.quick ? Math.max(c, 4) : Math.max(c * 2, 8), c);
   const n = Math.round(Math.min(target.hi, Math.max(target.lo, probe * target.sec)));
@@ -51,12 +65,24 @@ async function compare(m: Mode, host: BenchHost, raw: RawSpawner, agentId: strin
     () => hostRate(host, agentId, n, timeoutMs),
     () => raw.throughput(argv, n, c),
   );
-  return { ratio: median(ab.ratios), host: median(ab.a), raw: median(ab.b), n, samples: { host: ab.a.map((x) => round(x)), raw: ab.b.map((x) => round(x)) } };
+  return {
+    ratio: median(ab.ratios),
+    host: median(ab.a),
+    raw: median(ab.b),
+    n,
+    samples: { host: ab.a.map((x) => round(x)), raw: ab.b.map((x) => round(x)) },
+  };
 }
 
 export async function dispatchFigures(m: Mode): Promise<Figure[]> {
   const host = await BenchHost.start(
-    configYaml(8, { t2: agent(TRUE, 2), t8: agent(TRUE, 8), n2: agent(NODE0, 2), n8: agent(NODE0, 8), stamp: agent([...STAMP, '${workspace}/.stamps/${task}'], 1) }),
+    configYaml(8, {
+      t2: agent(TRUE, 2),
+      t8: agent(TRUE, 8),
+      n2: agent(NODE0, 2),
+      n8: agent(NODE0, 8),
+      stamp: agent([...STAMP, '${workspace}/.stamps/${task}'], 1),
+    }),
   );
   const raw = new RawSpawner();
   try {

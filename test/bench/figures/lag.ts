@@ -21,27 +21,47 @@ interface LagResult {
 
 function runClient(opts: Record<string, unknown>): Promise<LagResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', CLIENT, JSON.stringify(opts)], { cwd: ROOT, timeout: 180_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`lag client failed: ${err.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as LagResult);
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', CLIENT, JSON.stringify(opts)],
+      { cwd: ROOT, timeout: 180_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`lag client failed: ${err.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as LagResult);
+      },
+    );
   });
 }
 
 export async function lagFigures(m: Mode): Promise<Figure[]> {
   // the host's defaults (agents at nice 10, DESIGN §5): this figure is the extension's situation
-  const host = await BenchHost.start(configYaml(8, { print: { command: PRINT, concurrency: 8, output: 'text', timeout: 60 } }));
+  const host = await BenchHost.start(
+    configYaml(8, { print: { command: PRINT, concurrency: 8, output: 'text', timeout: 60 } }),
+  );
   try {
-    const base = { workspace: host.ws, agent: 'print', argv: PRINT, concurrency: 8, nice: 10, warmupMs: 500, windowMs: m.quick ? 1000 : 4000 };
+    const base = {
+      workspace: host.ws,
+      agent: 'print',
+      argv: PRINT,
+      concurrency: 8,
+      nice: 10,
+      warmupMs: 500,
+      windowMs: m.quick ? 1000 : 4000,
+    };
     const samples: { host: LagResult[]; inproc: LagResult[]; idle: LagResult[] } = { host: [], inproc: [], idle: [] };
     const ab = await alternate(
       m.quick ? 1 : Math.max(3, m.reps - 2),
       async () => {
         // a bystander measures the same window: what the load costs any process, client or not
-        const [r, idle] = await Promise.all([runClient({ ...base, mode: 'host' }), runClient({ ...base, mode: 'idle' })]);
+        const [r, idle] = await Promise.all([
+          runClient({ ...base, mode: 'host' }),
+          runClient({ ...base, mode: 'idle' }),
+        ]);
         samples.host.push(r);
         samples.idle.push(idle);
-        m.log(`  via host: p99 ${fmt(r.p99)} ms, ${r.tasks} tasks, cores ${Math.round(r.busy * 100)}% busy; a bystander's p99 ${fmt(idle.p99)} ms`);
+        m.log(
+          `  via host: p99 ${fmt(r.p99)} ms, ${r.tasks} tasks, cores ${Math.round(r.busy * 100)}% busy; a bystander's p99 ${fmt(idle.p99)} ms`,
+        );
         return r.p99;
       },
       async () => {

@@ -31,7 +31,13 @@ async function layer(run: 'noop' | 'hold', concurrency: number): Promise<Layer> 
   const dir = mkdtempSync(join(tmpdir(), 'agbg-bench-q-'));
   const forget = onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const { journal } = await Journal.open(join(dir, 'queue.jsonl'), { durable: true });
-  const cfg = resolveConfig({ background: { max_concurrent_agents: concurrency, retry_attempts: 0, agents: { q: { command: ['in-process'], concurrency } } } });
+  const cfg = resolveConfig({
+    background: {
+      max_concurrent_agents: concurrency,
+      retry_attempts: 0,
+      agents: { q: { command: ['in-process'], concurrency } },
+    },
+  });
   let finished = 0;
   let want = Infinity;
   let reached: (() => void) | undefined;
@@ -39,7 +45,9 @@ async function layer(run: 'noop' | 'hold', concurrency: number): Promise<Layer> 
     run: (req: RunRequest): Promise<RunOutcome> =>
       run === 'noop'
         ? Promise.resolve({ exitCode: 0, signal: null, findings: [] })
-        : new Promise((resolve) => req.signal.addEventListener('abort', () => resolve({ exitCode: null, signal: 'SIGTERM', findings: [] }))),
+        : new Promise((resolve) =>
+            req.signal.addEventListener('abort', () => resolve({ exitCode: null, signal: 'SIGTERM', findings: [] })),
+          ),
   };
   const sched = new Scheduler({
     store: new TaskStore(1000),
@@ -83,7 +91,9 @@ async function submitLoop(sched: Scheduler, n: number, submitters: number): Prom
   const one = async () => {
     while (next < n) {
       const i = next++;
-      const [r] = await sched.submit([{ agent: 'q', task: 'noop', key: `${tag}-${i}`, files: [`src/file${i % 50}.ts`] }]);
+      const [r] = await sched.submit([
+        { agent: 'q', task: 'noop', key: `${tag}-${i}`, files: [`src/file${i % 50}.ts`] },
+      ]);
       if (!r || 'error' in r) throw new Error(`submit refused: ${r && 'error' in r ? r.error : '?'}`);
     }
   };
@@ -113,7 +123,20 @@ async function fsyncPerTaskRate(n: number): Promise<number> {
       const line = serializeRecord({
         v: 1,
         op: 'put',
-        task: { id: `t${i}`, agent: 'q', task: 'noop', state: 'queued', priority: 'medium', key: `k${i}`, files: [`src/file${i % 50}.ts`], attempts: 0, maxAttempts: 1, createdAt: now, updatedAt: now, attemptLog: [] },
+        task: {
+          id: `t${i}`,
+          agent: 'q',
+          task: 'noop',
+          state: 'queued',
+          priority: 'medium',
+          key: `k${i}`,
+          files: [`src/file${i % 50}.ts`],
+          attempts: 0,
+          maxAttempts: 1,
+          createdAt: now,
+          updatedAt: now,
+          attemptLog: [],
+        },
       });
       await fh.write(line);
       await fh.datasync();
@@ -146,7 +169,11 @@ export async function queueFigures(m: Mode): Promise<Figure[]> {
   m.log(`enqueue: ${n} durable submits from 64 submitters vs ${nSync} fdatasync-per-task appends`);
   // one untimed round first: the JIT has compiled the queue's code before anything is timed
   await groupCommitRate(Math.ceil(n / 4));
-  const e = await alternate(m.reps, () => groupCommitRate(n), () => fsyncPerTaskRate(nSync));
+  const e = await alternate(
+    m.reps,
+    () => groupCommitRate(n),
+    () => fsyncPerTaskRate(nSync),
+  );
   figs.push({
     key: 'enqueue_durable_ratio',
     value: round(median(e.ratios), 1),
@@ -168,7 +195,11 @@ export async function queueFigures(m: Mode): Promise<Figure[]> {
   try {
     await layerRate(Math.ceil(jobs / 4), 8); // warm-up, as above
     await bullmqRate(redis.port, Math.ceil(jobs / 4), 8, 8);
-    const q = await alternate(m.reps, () => layerRate(jobs, 8), () => bullmqRate(redis.port, jobs, 8, 8));
+    const q = await alternate(
+      m.reps,
+      () => layerRate(jobs, 8),
+      () => bullmqRate(redis.port, jobs, 8, 8),
+    );
     figs.push({
       key: 'queue_vs_bullmq_durable',
       value: round(median(q.ratios), 2),

@@ -41,7 +41,11 @@ export async function resourceFigures(m: Mode): Promise<Figure[]> {
     baseline: `${fmt(median(cold.b), 'ms')} node -e 0`,
     goal: { op: '<=', limit: 2, note: '(stretch 1.4)' },
     why: `config already validated once (the usual restart); the very first start took ${fmt(firstMs / firstNode)}× (${fmt(firstMs, 'ms')})`,
-    detail: { host: cold.a.map((x) => round(x)), node: cold.b.map((x) => round(x)), firstStart: { host: round(firstMs), node: round(firstNode) } },
+    detail: {
+      host: cold.a.map((x) => round(x)),
+      node: cold.b.map((x) => round(x)),
+      firstStart: { host: round(firstMs), node: round(firstNode) },
+    },
   });
 
   const config = configYaml(8, {
@@ -75,30 +79,58 @@ export async function resourceFigures(m: Mode): Promise<Figure[]> {
       why: `second start on its config; the first (validator loaded) idled at ${fmt(firstRss / MB, 'MB')}`,
       detail: { firstStartMb: round(firstRss / MB, 1) },
     });
-    figs.push({ key: 'host_idle_cpu_pct', value: round(idleCpu, 2), measured: `${fmt(idleCpu, '%')} of a core over ${windowS} s`, goal: { op: '<=', limit: 0.5 }, why: 'utime+stime from /proc/PID/stat: 10 ms ticks, so short windows are coarse' });
+    figs.push({
+      key: 'host_idle_cpu_pct',
+      value: round(idleCpu, 2),
+      measured: `${fmt(idleCpu, '%')} of a core over ${windowS} s`,
+      goal: { op: '<=', limit: 0.5 },
+      why: 'utime+stime from /proc/PID/stat: 10 ms ticks, so short windows are coarse',
+    });
 
     m.log('fds per running agent');
     const idleFds = openFds(host.pid);
     const n = 8;
-    const ids = await host.submitBatch(Array.from({ length: n }, (_, i) => ({ agent: 'sleeper', task: 'sleep', key: `fd${i}` })));
-    await until(async () => (await host.request(P.ListTasksRequest.type, { state: 'running' })).tasks.filter((t) => t.pid).length >= n, 60_000, `${n} running agents`, 20);
+    const ids = await host.submitBatch(
+      Array.from({ length: n }, (_, i) => ({ agent: 'sleeper', task: 'sleep', key: `fd${i}` })),
+    );
+    await until(
+      async () =>
+        (await host.request(P.ListTasksRequest.type, { state: 'running' })).tasks.filter((t) => t.pid).length >= n,
+      60_000,
+      `${n} running agents`,
+      20,
+    );
     await sleep(200); // their log files are open, their stdin closed: the steady state of a running agent
     const busyFds = openFds(host.pid);
     await Promise.all(ids.map((id) => host.request(P.CancelTaskRequest.type, { id })));
     const perAgent = (busyFds - idleFds) / n;
-    figs.push({ key: 'host_open_fds_per_agent', value: round(perAgent, 2), measured: `${busyFds} fds with ${n} agents running`, baseline: `${idleFds} idle`, goal: { op: '<=', limit: 4 } });
+    figs.push({
+      key: 'host_open_fds_per_agent',
+      value: round(perAgent, 2),
+      measured: `${busyFds} fds with ${n} agents running`,
+      baseline: `${idleFds} idle`,
+      goal: { op: '<=', limit: 4 },
+    });
 
     const total = m.quick ? 100 : 1000;
     m.log(`RSS after ${total} tasks`);
-    for (let done = 0; done < total; ) {
+    for (let done = 0; done < total;) {
       const k = Math.min(250, total - done);
-      const batch = await host.submitBatch(Array.from({ length: k }, (_, i) => ({ agent: 't8', task: 'load', key: `load${done + i}` })));
+      const batch = await host.submitBatch(
+        Array.from({ length: k }, (_, i) => ({ agent: 't8', task: 'load', key: `load${done + i}` })),
+      );
       await host.waitDone(batch, 300_000);
       done += k;
     }
     await sleep(500);
     const loadRss = rssBytes(host.pid)!;
-    figs.push({ key: 'host_load_rss_mb', value: round(loadRss / MB, 1), measured: `${fmt(loadRss / MB, 'MB')} RSS after ${total} tasks`, baseline: `${fmt(idleRss / MB, 'MB')} idle`, goal: { op: '<=', limit: 100 } });
+    figs.push({
+      key: 'host_load_rss_mb',
+      value: round(loadRss / MB, 1),
+      measured: `${fmt(loadRss / MB, 'MB')} RSS after ${total} tasks`,
+      baseline: `${fmt(idleRss / MB, 'MB')} idle`,
+      goal: { op: '<=', limit: 100 },
+    });
   } finally {
     await host.stop();
   }
@@ -110,14 +142,28 @@ export async function resourceFigures(m: Mode): Promise<Figure[]> {
 async function queued10k(m: Mode): Promise<Figure[]> {
   const count = m.quick ? 1000 : 10_000;
   m.log(`${count} queued tasks`);
-  const host = await BenchHost.start(configYaml(8, { one: { command: ['/bin/sleep', '600'], concurrency: 1, ...agentCfg } }));
+  const host = await BenchHost.start(
+    configYaml(8, { one: { command: ['/bin/sleep', '600'], concurrency: 1, ...agentCfg } }),
+  );
   try {
     const [first] = await host.submitBatch([{ agent: 'one', task: 'hold', key: 'hold' }]);
-    await until(async () => (await host.request(P.GetTaskRequest.type, { id: first! })).pid, 60_000, 'the blocking task to start', 20);
+    await until(
+      async () => (await host.request(P.GetTaskRequest.type, { id: first! })).pid,
+      60_000,
+      'the blocking task to start',
+      20,
+    );
     await sleep(500);
     const rss0 = rssBytes(host.pid)!;
     for (let i = 0; i < count; i += 1000) {
-      await host.submitBatch(Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ agent: 'one', task: 'queued', key: `q${i + j}`, files: [`src/file${(i + j) % 100}.ts`] })));
+      await host.submitBatch(
+        Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({
+          agent: 'one',
+          task: 'queued',
+          key: `q${i + j}`,
+          files: [`src/file${(i + j) % 100}.ts`],
+        })),
+      );
     }
     await sleep(1000); // notifications flushed, allocation settled
     const rss1 = rssBytes(host.pid)!;
@@ -130,8 +176,20 @@ async function queued10k(m: Mode): Promise<Figure[]> {
     }
     const perTask = (rss1 - rss0) / count;
     return [
-      { key: 'status_ms_10k_queued', value: round(median(times), 2), measured: `${fmt(median(times), 'ms')} host/status round trip`, baseline: `${count} queued`, why: m.quick ? `quick mode: ${count} queued, not 10 000` : undefined, detail: { samples: times.map((x) => round(x)) } },
-      { key: 'rss_per_queued_task_bytes', value: Math.round(perTask), measured: `${fmt(rss1 / MB, 'MB')} RSS with ${count} queued`, baseline: `${fmt(rss0 / MB, 'MB')} before` },
+      {
+        key: 'status_ms_10k_queued',
+        value: round(median(times), 2),
+        measured: `${fmt(median(times), 'ms')} host/status round trip`,
+        baseline: `${count} queued`,
+        why: m.quick ? `quick mode: ${count} queued, not 10 000` : undefined,
+        detail: { samples: times.map((x) => round(x)) },
+      },
+      {
+        key: 'rss_per_queued_task_bytes',
+        value: Math.round(perTask),
+        measured: `${fmt(rss1 / MB, 'MB')} RSS with ${count} queued`,
+        baseline: `${fmt(rss0 / MB, 'MB')} before`,
+      },
     ];
   } finally {
     await host.stop();

@@ -58,7 +58,11 @@ async function viaHost(): Promise<Record<string, number>> {
     submitting = true;
     const n = depth - outstanding;
     outstanding += n;
-    const items = Array.from({ length: n }, () => ({ agent: opts.agent, task: 'lag', key: `lag-${process.pid}-${++seq}` }));
+    const items = Array.from({ length: n }, () => ({
+      agent: opts.agent,
+      task: 'lag',
+      key: `lag-${process.pid}-${++seq}`,
+    }));
     const r = await conn.request(P.SubmitBatchRequest.type, { items });
     for (const x of r.results) if ('taskId' in x) mine.add(x.taskId);
     submitting = false;

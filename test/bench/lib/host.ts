@@ -24,7 +24,8 @@ export const distFile = (name: string): string => join(dist, name);
  */
 export function snapshotDist(): string {
   const from = join(ROOT, 'dist');
-  if (!existsSync(join(from, 'host.js'))) throw new Error(`${from}/host.js is missing: run npm run build first (npm run bench does)`);
+  if (!existsSync(join(from, 'host.js')))
+    throw new Error(`${from}/host.js is missing: run npm run build first (npm run bench does)`);
   const to = mkdtempSync(join(tmpdir(), 'agbg-bench-dist-'));
   for (const f of readdirSync(from)) if (f.endsWith('.js')) copyFileSync(join(from, f), join(to, f));
   onCleanup(() => rmSync(to, { recursive: true, force: true }));
@@ -89,10 +90,17 @@ export class BenchHost {
     readonly startMs: number,
     private readonly forget: () => void,
   ) {
-    this.exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+    this.exited = new Promise((r) =>
+      child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r()),
+    );
     conn.onNotification(P.TasksNotification.type, (p) => {
       for (const t of p.changed) {
-        if (isFinal(t.state)) this.finals.set(t.id, { at: Date.parse(t.finishedAt ?? ''), state: t.state, ...(t.detail ? { detail: t.detail } : {}) });
+        if (isFinal(t.state))
+          this.finals.set(t.id, {
+            at: Date.parse(t.finishedAt ?? ''),
+            state: t.state,
+            ...(t.detail ? { detail: t.detail } : {}),
+          });
       }
       for (const id of p.removed) if (!this.finals.has(id)) this.finals.set(id, { at: NaN, state: 'removed' });
       for (const w of [...this.waiters]) w();
@@ -111,7 +119,20 @@ export class BenchHost {
     const t0 = epochMs();
     // AGBG_BENCH_HOST_ARGS: extra node flags for every host of the run, to try e.g. V8 options
     const extra = process.env.AGBG_BENCH_HOST_ARGS?.split(' ').filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...HOST_NODE_FLAGS, ...extra, ...(opts.nodeArgs ?? []), distFile('host.js'), '--workspace', ws, '--launched-by', 'cli'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [
+        ...HOST_NODE_FLAGS,
+        ...extra,
+        ...(opts.nodeArgs ?? []),
+        distFile('host.js'),
+        '--workspace',
+        ws,
+        '--launched-by',
+        'cli',
+      ],
+      { stdio: 'ignore' },
+    );
     const removeCleanup = onCleanup(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(ws, { recursive: true, force: true });
@@ -120,7 +141,9 @@ export class BenchHost {
       // main.ts writes the info file after listen(): from then on hello is answered
       await Promise.race([
         waitForFile(paths.info, timeoutMs),
-        new Promise((_r, rej) => child.once('exit', (code) => rej(new Error(`host exited with code ${code} before it was ready`)))),
+        new Promise((_r, rej) =>
+          child.once('exit', (code) => rej(new Error(`host exited with code ${code} before it was ready`))),
+        ),
       ]);
       const conn = await connectHost(paths, 'bench', timeoutMs);
       return new BenchHost(ws, paths, child, conn, epochMs() - t0, removeCleanup);
@@ -190,7 +213,17 @@ export class BenchHost {
 }
 
 /** YAML for a host whose agents are given as {id: {command, concurrency, ...}}. */
-export function configYaml(maxConcurrent: number, agents: Record<string, Record<string, unknown>>, extra: Record<string, unknown> = {}): string {
+export function configYaml(
+  maxConcurrent: number,
+  agents: Record<string, Record<string, unknown>>,
+  extra: Record<string, unknown> = {},
+): string {
   // JSON is valid YAML, and it spares the bench a YAML writer
-  return JSON.stringify({ background: { max_concurrent_agents: maxConcurrent, retry_attempts: 0, ...extra, agents } }, null, 1) + '\n';
+  return (
+    JSON.stringify(
+      { background: { max_concurrent_agents: maxConcurrent, retry_attempts: 0, ...extra, agents } },
+      null,
+      1,
+    ) + '\n'
+  );
 }

@@ -19,7 +19,13 @@ export function machine(): Machine {
   } catch {
     // not Linux: os.cpus() is good enough
   }
-  return { cpu: cpu.trim(), cores: availableParallelism(), node: process.version, kernel: release(), loadavg: loadavg().map((x) => Math.round(x * 100) / 100) };
+  return {
+    cpu: cpu.trim(),
+    cores: availableParallelism(),
+    node: process.version,
+    kernel: release(),
+    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
 }
 
 let ticks: number | undefined;

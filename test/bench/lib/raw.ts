@@ -12,7 +12,9 @@ export class RawSpawner {
   private readonly pending: Array<(line: string) => void> = [];
   private readonly forget: () => void;
 
-  constructor(private readonly child: ChildProcess = spawn(process.execPath, [SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] })) {
+  constructor(
+    private readonly child: ChildProcess = spawn(process.execPath, [SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  ) {
     this.forget = onCleanup(() => child.kill('SIGKILL'));
     this.lines = createInterface({ input: child.stdout! });
     this.lines.on('line', (l) => this.pending.shift()?.(l));
@@ -24,7 +26,10 @@ export class RawSpawner {
 
   private call<T>(msg: Record<string, unknown>, timeoutMs = 300_000): Promise<T> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`raw spawn baseline: no answer to ${String(msg.op)} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`raw spawn baseline: no answer to ${String(msg.op)} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.pending.push((line) => {
         clearTimeout(timer);
         const r = JSON.parse(line) as { ok: boolean; error?: string } & T;

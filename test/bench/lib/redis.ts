@@ -13,7 +13,8 @@ export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
 /** Why BullMQ figures cannot be measured here, or undefined when they can. */
 export async function bullmqUnavailable(): Promise<string | undefined> {
-  if (!existsSync(REDIS_SERVER)) return `redis-server not found at ${REDIS_SERVER} (set REDIS_SERVER, or apt-get install redis-server)`;
+  if (!existsSync(REDIS_SERVER))
+    return `redis-server not found at ${REDIS_SERVER} (set REDIS_SERVER, or apt-get install redis-server)`;
   try {
     await import('bullmq');
   } catch (err) {
@@ -46,7 +47,26 @@ export class Redis {
     const port = await freePort();
     const child = spawn(
       REDIS_SERVER,
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', fsync, '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        fsync,
+        '--save',
+        '',
+        '--daemonize',
+        'no',
+        '--protected-mode',
+        'yes',
+        '--loglevel',
+        'warning',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const forget = onCleanup(() => {
@@ -71,7 +91,8 @@ export class Redis {
     const { connect } = await import('node:net');
     const end = epochMs() + timeoutMs;
     while (epochMs() < end) {
-      if (this.child.exitCode !== null) throw new Error(`redis-server exited ${this.child.exitCode}: ${output().trim().slice(-500)}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`redis-server exited ${this.child.exitCode}: ${output().trim().slice(-500)}`);
       const ok = await new Promise<boolean>((resolve) => {
         const s = connect(this.port, '127.0.0.1');
         s.once('connect', () => s.write('PING\r\n'));
@@ -108,7 +129,12 @@ let queueSeq = 0;
  * timed from the first add to the n-th 'completed'. Completed jobs are trimmed to the last 1000,
  * like the host's history_limit.
  */
-export async function bullmqRate(port: number, n: number, producers: number | 'bulk', concurrency: number): Promise<number> {
+export async function bullmqRate(
+  port: number,
+  n: number,
+  producers: number | 'bulk',
+  concurrency: number,
+): Promise<number> {
   const { Queue, Worker } = await import('bullmq');
   const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
   const name = `bench${++queueSeq}`;
@@ -133,10 +159,20 @@ export async function bullmqRate(port: number, n: number, producers: number | 'b
         await queue.add('noop', { i: next }, opts);
       }
     };
-    if (producers === 'bulk') await queue.addBulk(Array.from({ length: n }, (_, i) => ({ name: 'noop', data: { i }, opts })));
+    if (producers === 'bulk')
+      await queue.addBulk(Array.from({ length: n }, (_, i) => ({ name: 'noop', data: { i }, opts })));
     else await Promise.all(Array.from({ length: producers }, producer));
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise((_r, rej) => (timer = setTimeout(() => rej(new Error(`BullMQ: ${completed} of ${n} jobs completed after 120 s`)), 120_000)))]);
+    await Promise.race([
+      all,
+      new Promise(
+        (_r, rej) =>
+          (timer = setTimeout(
+            () => rej(new Error(`BullMQ: ${completed} of ${n} jobs completed after 120 s`)),
+            120_000,
+          )),
+      ),
+    ]);
     clearTimeout(timer);
     return n / ((epochMs() - t0) / 1000);
   } finally {

@@ -28,7 +28,11 @@ export interface AB {
  * caller reports medians. The paired ratios are kept because load drifts between repetitions:
  * the median of paired ratios is steadier than the ratio of medians.
  */
-export async function alternate(reps: number, a: (rep: number) => Promise<number>, b: (rep: number) => Promise<number>): Promise<AB> {
+export async function alternate(
+  reps: number,
+  a: (rep: number) => Promise<number>,
+  b: (rep: number) => Promise<number>,
+): Promise<AB> {
   const out: AB = { a: [], b: [], ratios: [] };
   for (let i = 0; i < reps; i++) {
     let x: number;
@@ -64,7 +68,12 @@ export function fmt(x: number | null | undefined, unit = ''): string {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls fn every `everyMs` until it returns a truthy value; throws after timeoutMs. */
-export async function until<T>(fn: () => T | Promise<T>, timeoutMs: number, what: string, everyMs = 10): Promise<NonNullable<T>> {
+export async function until<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 10,
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

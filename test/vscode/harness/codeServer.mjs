@@ -45,7 +45,16 @@ export async function startCodeServer({ bin, dir, trust, env = {} }) {
   const config = join(dir, 'code-server.yaml');
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const log = openSync(join(dir, 'code-server.log'), 'a');
-  const args = ['--config', config, '--user-data-dir', userData, '--extensions-dir', d('extensions'), '--disable-telemetry', '--disable-update-check'];
+  const args = [
+    '--config',
+    config,
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    d('extensions'),
+    '--disable-telemetry',
+    '--disable-update-check',
+  ];
   if (!trust) args.push('--disable-workspace-trust');
   const child = spawn(bin, args, {
     detached: true, // its own process group: stopping kills the watcher child too

@@ -14,7 +14,10 @@ export async function runSuite(browser, { host, ext, tests, folder, timeoutSec, 
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const line = (args ?? []).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
     const m = /^(\d+) passed, (\d+) failed, (\d+) skipped$/m.exec(line);
-    if (!firstLog) console.log(`[${label}] first extension-host output after ${(((firstLog = Date.now()) - t0) / 1000).toFixed(1)}s`);
+    if (!firstLog)
+      console.log(
+        `[${label}] first extension-host output after ${(((firstLog = Date.now()) - t0) / 1000).toFixed(1)}s`,
+      );
     if (m) {
       summary = m[0];
       // prefixed: only run.mjs's closing total may start a line with "N passed, N failed"

@@ -32,7 +32,10 @@ export async function uiCheck(browser, { host, ext, folder, screenshot, file }) 
     await page.keyboard.press('Control+P'); // Quick Open
     await page.locator('.quick-input-widget input').waitFor();
     await page.locator('.quick-input-widget input').fill(file);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: file.split('/').pop() }).first().waitFor({ timeout: 15_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: file.split('/').pop() })
+      .first()
+      .waitFor({ timeout: 15_000 });
     await page.keyboard.press('Enter');
     await page.locator('.editor-instance .view-lines').first().waitFor();
     await palette('>Agentic Background: Run Agents on Current File', 'Run Agents on Current File');
@@ -40,9 +43,15 @@ export async function uiCheck(browser, { host, ext, folder, screenshot, file }) 
     await palette('>View: Focus Problems', 'Focus Problems');
     const problems = page.locator('.markers-panel .monaco-list-row');
     await problems.filter({ hasText: /AWS/ }).first().waitFor({ timeout: 30_000 });
-    lap(`problems: ${JSON.stringify((await problems.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()).slice(0, 4))}`);
+    lap(
+      `problems: ${JSON.stringify((await problems.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()).slice(0, 4))}`,
+    );
     await status.filter({ hasText: 'idle' }).waitFor({ timeout: 30_000 });
-    await rows.filter({ hasText: 'Succeeded' }).first().waitFor({ timeout: 30_000 }).catch(() => undefined);
+    await rows
+      .filter({ hasText: 'Succeeded' })
+      .first()
+      .waitFor({ timeout: 30_000 })
+      .catch(() => undefined);
     await page.mouse.move(700, 300); // no hover tooltip in the picture
     await page.waitForTimeout(500);
     await page.screenshot({ path: screenshot });

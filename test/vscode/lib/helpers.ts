@@ -18,13 +18,19 @@ export async function getApi(): Promise<AgenticApi> {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls until fn returns something truthy; fails with `what` and the last value on timeout. */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     last = await fn();
     if (last) return last as NonNullable<T>;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    if (Date.now() > deadline)
+      assert.fail(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
     await sleep(everyMs);
   }
 }
@@ -40,10 +46,14 @@ export function fileUri(rel: string): vscode.Uri {
 }
 
 export async function connectedSession(api: AgenticApi, timeoutMs = 30_000): Promise<Session> {
-  return waitFor('the host to be attached', () => {
-    const s = api.sessions()[0];
-    return s && s.client.state === 'connected' && s.status && s.config ? s : undefined;
-  }, timeoutMs);
+  return waitFor(
+    'the host to be attached',
+    () => {
+      const s = api.sessions()[0];
+      return s && s.client.state === 'connected' && s.status && s.config ? s : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export async function tasks(s: Session, agent?: string): Promise<TaskInfo[]> {
@@ -52,17 +62,25 @@ export async function tasks(s: Session, agent?: string): Promise<TaskInfo[]> {
 
 /** Waits until the host has nothing queued, running or retrying. */
 export function idle(s: Session, timeoutMs = 30_000): Promise<boolean> {
-  return waitFor('the host to be idle', () => {
-    const q = s.status?.queue;
-    return !!q && q.queued + q.running + q.retrying === 0;
-  }, timeoutMs);
+  return waitFor(
+    'the host to be idle',
+    () => {
+      const q = s.status?.queue;
+      return !!q && q.queued + q.running + q.retrying === 0;
+    },
+    timeoutMs,
+  );
 }
 
 /** Writes agentic_config.yaml (the host watches it and reloads) and waits for the reload. */
 export async function writeConfig(s: Session, text: string, expectValid = true): Promise<void> {
   const before = s.status?.config.loadedAt;
   await vscode.workspace.fs.writeFile(fileUri('agentic_config.yaml'), new TextEncoder().encode(text));
-  await waitFor('the host to reload agentic_config.yaml', () => s.status && s.status.config.loadedAt !== before && s.status.config.valid === expectValid, 30_000);
+  await waitFor(
+    'the host to reload agentic_config.yaml',
+    () => s.status && s.status.config.loadedAt !== before && s.status.config.valid === expectValid,
+    30_000,
+  );
 }
 
 export const BASE_CONFIG = `background:
@@ -108,5 +126,8 @@ export function withSlow(envKeys: string[] = []): string {
 }
 
 /** A line number (1-based) of a YAML key that the host will refuse (a typo of a known key). */
-export const INVALID_CONFIG = BASE_CONFIG.replace('  retry_attempts: 0', '  retry_attempts: 0\n  max_concurent_agents: 2');
+export const INVALID_CONFIG = BASE_CONFIG.replace(
+  '  retry_attempts: 0',
+  '  retry_attempts: 0\n  max_concurent_agents: 2',
+);
 export const INVALID_LINE = INVALID_CONFIG.split('\n').findIndex((l) => l.includes('max_concurent_agents')) + 1;

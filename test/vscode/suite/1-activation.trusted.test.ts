@@ -27,7 +27,22 @@ suite('activation and views', () => {
 
   test('contributed commands are registered', async () => {
     const all = await vscode.commands.getCommands(true);
-    for (const c of ['start', 'stop', 'restart', 'submitTask', 'runOnCurrentFile', 'cancelTask', 'retryTask', 'restartAgent', 'reloadConfig', 'showLogs', 'openConfig', 'createStarterConfig', 'toggleOnSave', 'showActions']) {
+    for (const c of [
+      'start',
+      'stop',
+      'restart',
+      'submitTask',
+      'runOnCurrentFile',
+      'cancelTask',
+      'retryTask',
+      'restartAgent',
+      'reloadConfig',
+      'showLogs',
+      'openConfig',
+      'createStarterConfig',
+      'toggleOnSave',
+      'showActions',
+    ]) {
       assert.ok(all.includes(`agenticBackground.${c}`), `agenticBackground.${c} is registered`);
     }
   });

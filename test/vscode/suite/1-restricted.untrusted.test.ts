@@ -30,7 +30,9 @@ suite('restricted mode (untrusted workspace)', () => {
     const slow = await waitFor('the slow agent', () => s.agents.find((a) => a.id === 'slow'));
     assert.strictEqual(slow.reason, 'workspace not trusted: only built-in agents run');
     await assert.rejects(s.client.request(SubmitRequest.type, { agent: 'slow', task: 'x' }), /workspace not trusted/);
-    const row = await waitFor('its row', () => (api.agentsView.getChildren() as AgentNode[]).find((n) => n.kind === 'agent' && n.agent.id === 'slow'));
+    const row = await waitFor('its row', () =>
+      (api.agentsView.getChildren() as AgentNode[]).find((n) => n.kind === 'agent' && n.agent.id === 'slow'),
+    );
     assert.match(String(api.agentsView.getTreeItem(row).description), /workspace not trusted/);
   });
 

@@ -18,7 +18,10 @@ suite('findings on save', () => {
 
   test('a planted secret gives a diagnostic on its line, from the saa agent', async () => {
     const uri = fileUri('src/app.py');
-    const lap = ((t) => (what: string) => console.log(`    ${what}: ${Date.now() - t} ms`))(Date.now());
+    const lap = (
+      (t) => (what: string) =>
+        console.log(`    ${what}: ${Date.now() - t} ms`)
+    )(Date.now());
     const doc = await vscode.workspace.openTextDocument(uri);
     const editor = await vscode.window.showTextDocument(doc);
     lap('opened');
@@ -40,7 +43,10 @@ suite('findings on save', () => {
     assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
     assert.match(d.message, /AWS/);
     assert.ok(!d.message.includes('AKIAZ7QX4MT2LW9RB3KD'), 'the secret itself is never repeated');
-    assert.ok(vscode.languages.getDiagnostics(uri).some((x) => x.source === 'saa'), 'visible to the Problems panel');
+    assert.ok(
+      vscode.languages.getDiagnostics(uri).some((x) => x.source === 'saa'),
+      'visible to the Problems panel',
+    );
     console.log(`save took ${saveMs} ms; diagnostic: ${d.message}`);
   });
 

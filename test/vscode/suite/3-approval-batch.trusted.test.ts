@@ -10,7 +10,8 @@ import type { TaskNode } from '../../../src/views/tasksView';
 import { connectedSession, fileUri, getApi, idle, sleep, tasks, waitFor, withSlow, writeConfig } from '../lib/helpers';
 
 function taskNode(api: AgenticApi, id: string): TaskNode | undefined {
-  for (const g of api.tasksView.getChildren()) for (const t of api.tasksView.getChildren(g)) if (t.kind === 'task' && t.task.id === id) return t;
+  for (const g of api.tasksView.getChildren())
+    for (const t of api.tasksView.getChildren(g)) if (t.kind === 'task' && t.task.id === id) return t;
   return undefined;
 }
 
@@ -74,11 +75,16 @@ suite('approval, batching, cancel', () => {
     await sleep(1000);
     await idle(s, 60_000);
     const runs = (await tasks(s, 'slow')).filter((t) => !before.has(t.id) && t.files.includes('hot/hot.txt'));
-    console.log(`    20 saves issued in ${issued} ms; ${seen} save event(s) within ${burst} ms → ${runs.length} run(s) of a 4 s agent`);
+    console.log(
+      `    20 saves issued in ${issued} ms; ${seen} save event(s) within ${burst} ms → ${runs.length} run(s) of a 4 s agent`,
+    );
     assert.ok(seen >= 1 && runs.length >= 1);
     // one running + one queued (latest wins) per key: at most two runs while the burst is shorter
     // than a run; a machine so loaded that the editor stretches the burst gets one more per run time
-    assert.ok(runs.length <= 2 + Math.floor(Math.max(0, burst - 1000) / 4000), `${runs.length} runs for a ${burst} ms burst`);
+    assert.ok(
+      runs.length <= 2 + Math.floor(Math.max(0, burst - 1000) / 4000),
+      `${runs.length} runs for a ${burst} ms burst`,
+    );
     assert.ok(runs.every((t) => t.state === 'succeeded'));
   });
 
@@ -103,10 +109,17 @@ suite('approval, batching, cancel', () => {
     for (const u of uris) edit.insert(u, new vscode.Position(0, 0), 'v2 ');
     assert.ok(await vscode.workspace.applyEdit(edit));
     for (const d of docs) await vscode.window.showTextDocument(d, { preview: false, preserveFocus: true });
-    assert.ok(docs.every((d) => d.isDirty), `dirty: ${docs.filter((d) => d.isDirty).length}`);
+    assert.ok(
+      docs.every((d) => d.isDirty),
+      `dirty: ${docs.filter((d) => d.isDirty).length}`,
+    );
     await vscode.commands.executeCommand('workbench.action.files.saveAll');
     await waitFor('all 20 saved', () => docs.every((d) => !d.isDirty), 60_000);
-    await waitFor('the batch task to finish', async () => (await tasks(s, 'slow')).some((t) => !before.has(t.id) && t.state === 'succeeded'), 60_000);
+    await waitFor(
+      'the batch task to finish',
+      async () => (await tasks(s, 'slow')).some((t) => !before.has(t.id) && t.state === 'succeeded'),
+      60_000,
+    );
     await sleep(1000); // nothing else trickles in
     const runs = (await tasks(s, 'slow')).filter((t) => !before.has(t.id));
     assert.strictEqual(runs.length, 1, `tasks: ${JSON.stringify(runs.map((t) => t.files.length))}`);
@@ -118,7 +131,12 @@ suite('approval, batching, cancel', () => {
   });
 
   test('a long task makes the status bar busy and is cancelled from the Tasks view', async () => {
-    const r = await vscode.commands.executeCommand<SubmitRequest.Result>('agenticBackground.submitTask', { agent: 'slow', task: 'long', files: [], params: { sleepMs: 60_000 } });
+    const r = await vscode.commands.executeCommand<SubmitRequest.Result>('agenticBackground.submitTask', {
+      agent: 'slow',
+      task: 'long',
+      files: [],
+      params: { sleepMs: 60_000 },
+    });
     assert.ok(r?.taskId, 'submitted');
     await waitFor('a busy status bar', () => /Agentic: 1 running · 0 queued/.test(api.statusBarText()), 15_000);
     const node = await waitFor('the running row', () => {
@@ -129,8 +147,13 @@ suite('approval, batching, cancel', () => {
     assert.strictEqual(item.contextValue, 'task.running.log', 'inline cancel and log apply');
     await vscode.commands.executeCommand('agenticBackground.cancelTask', node);
     await waitFor('the task cancelled', () => s.tasks.get(r.taskId)?.state === 'cancelled');
-    const groups = api.tasksView.getChildren().filter((g) => g.kind === 'group').map((g) => (g.kind === 'group' ? g.group.state : ''));
-    await waitFor('a Cancelled group', () => api.tasksView.getChildren().some((g) => g.kind === 'group' && g.group.state === 'cancelled'));
+    const groups = api.tasksView
+      .getChildren()
+      .filter((g) => g.kind === 'group')
+      .map((g) => (g.kind === 'group' ? g.group.state : ''));
+    await waitFor('a Cancelled group', () =>
+      api.tasksView.getChildren().some((g) => g.kind === 'group' && g.group.state === 'cancelled'),
+    );
     await waitFor('the status bar idle again', () => api.statusBarText().includes('Agentic: idle'));
     console.log(`groups: ${groups.join(', ')}`);
   });
@@ -149,7 +172,13 @@ suite('approval, batching, cancel', () => {
     await ed.edit((e) => e.insert(new vscode.Position(0, 0), 'v3 '));
     assert.ok(await doc.save());
     await sleep(3000); // longer than the batch trigger's debounce
-    assert.deepEqual(api.submittedOnSave().slice(submitted).filter((i) => i.agent === 'slow'), []);
+    assert.deepEqual(
+      api
+        .submittedOnSave()
+        .slice(submitted)
+        .filter((i) => i.agent === 'slow'),
+      [],
+    );
     answer = 'approve';
   });
 });

@@ -4,7 +4,16 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { AgenticApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
-import { BASE_CONFIG, connectedSession, fileUri, getApi, INVALID_CONFIG, INVALID_LINE, waitFor, writeConfig } from '../lib/helpers';
+import {
+  BASE_CONFIG,
+  connectedSession,
+  fileUri,
+  getApi,
+  INVALID_CONFIG,
+  INVALID_LINE,
+  waitFor,
+  writeConfig,
+} from '../lib/helpers';
 
 suite('config validation', () => {
   let api: AgenticApi;

@@ -18,9 +18,15 @@ const alive = (pid: number) => {
 };
 
 function cli(args: string[], cwd: string): Promise<string> {
-  const script = path.join(vscode.extensions.getExtension('agentic.agentic-background')!.extensionPath, 'dist', 'cli.js');
+  const script = path.join(
+    vscode.extensions.getExtension('agentic.agentic-background')!.extensionPath,
+    'dist',
+    'cli.js',
+  );
   return new Promise((resolve, reject) =>
-    execFile(process.execPath, [script, ...args, '--workspace', cwd], { timeout: 30_000 }, (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out))),
+    execFile(process.execPath, [script, ...args, '--workspace', cwd], { timeout: 30_000 }, (err, out, errOut) =>
+      err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out),
+    ),
   );
 }
 
@@ -56,7 +62,10 @@ suite('host lifecycle', () => {
     const idleAfterBusy = at(/Agentic: idle/, busy);
     const stopped = at(/Agentic: stopped/, idleAfterBusy);
     const idleAgain = at(/Agentic: idle/, Math.max(stopped, old));
-    assert.ok(starting >= 0 && busy > starting && idleAfterBusy > busy && stopped > idleAfterBusy && idleAgain > stopped, JSON.stringify(h));
+    assert.ok(
+      starting >= 0 && busy > starting && idleAfterBusy > busy && stopped > idleAfterBusy && idleAgain > stopped,
+      JSON.stringify(h),
+    );
   });
 
   test('a host that crashes is relaunched', async () => {
@@ -72,12 +81,20 @@ suite('host lifecycle', () => {
     await waitFor('status stopped', () => s.client.state === 'stopped' && !alive(pid), 20_000);
     assert.strictEqual(s.stoppedByUser, true, 'a stop by someone else counts as deliberate');
     await cli(['start'], s.root);
-    const st = await waitFor('attached to the CLI host', () => (s.client.state === 'connected' && s.status?.launchedBy === 'cli' ? s.status : undefined), 15_000);
+    const st = await waitFor(
+      'attached to the CLI host',
+      () => (s.client.state === 'connected' && s.status?.launchedBy === 'cli' ? s.status : undefined),
+      15_000,
+    );
     assert.ok(!st.requireApproval, 'a CLI-started host needs no approval');
     await cli(['stop'], s.root);
     await waitFor('stopped again', () => s.client.state === 'stopped', 20_000);
     // leave the workspace as a user would find it: the extension's own host running
     await vscode.commands.executeCommand('agenticBackground.start');
-    await waitFor('our host back', () => s.client.state === 'connected' && s.status?.launchedBy === 'extension', 20_000);
+    await waitFor(
+      'our host back',
+      () => s.client.state === 'connected' && s.status?.launchedBy === 'extension',
+      20_000,
+    );
   });
 });

@@ -14,9 +14,14 @@ export function run(): Promise<void> {
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   mocha.suite.afterEach(function () {
-    console.log(`    (event-loop delay so far: max ${(lag.max / 1e6).toFixed(0)} ms, p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms)`);
+    console.log(
+      `    (event-loop delay so far: max ${(lag.max / 1e6).toFixed(0)} ms, p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms)`,
+    );
   });
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith(`.${mode}.test.js`)).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith(`.${mode}.test.js`))
+    .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
