@@ -31,10 +31,22 @@ const lazyValidator = {
   },
 };
 
+// `agentic-bg doctor` is dist/doctor.js, required by the CLI only for that command.
+/** @type {esbuild.Plugin} */
+const lazyDoctor = {
+  name: 'lazy-doctor',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/doctor\/main$/ }, (a) =>
+      a.importer.endsWith('host/cli.ts') ? { path: './doctor.js', external: true } : undefined,
+    );
+  },
+};
+
 const builds = [
   { entryPoints: { host: 'host/main.ts' }, outdir: 'dist', plugins: [lazyValidator] },
   { entryPoints: { 'config-validator': 'host/config/validator.ts' }, outdir: 'dist' },
-  { entryPoints: { cli: 'host/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: { cli: 'host/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyDoctor] },
+  { entryPoints: { doctor: 'host/doctor/main.ts' }, outdir: 'dist' },
   { entryPoints: { 'builtin-secrets': 'host/builtin/secretsMain.ts' }, outdir: 'dist' },
   // the agent SDK (vscode-jsonrpc bundled in): persistent agents require(process.env.AGENTIC_SDK)
   { entryPoints: { sdk: 'host/sdk/agent.ts' }, outdir: 'dist' },

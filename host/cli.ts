@@ -30,6 +30,8 @@ usage: agentic-bg <command> [options] [--workspace DIR]
   findings [--file F] [--agent A] [--json]               current findings
   baseline [--agent A] [--json]                          accept the current findings: agents with
                                                          baseline: true then report only new ones
+  doctor [--json] [--agents] [--self-test]               what this machine gives the host and how to fix
+                                                         what is missing; --self-test proves the limits here
 
 exit codes: 0 ok · 1 failure · 2 bad usage or invalid config · 3 host not running
 `;
@@ -67,6 +69,7 @@ const SPECS: Record<string, FlagSpec> = {
   logs: { follow: 'boolean', lines: 'string' },
   findings: { file: 'string', agent: 'string', json: 'boolean' },
   baseline: { agent: 'string', json: 'boolean' },
+  doctor: { json: 'boolean', agents: 'boolean', 'self-test': 'boolean' },
 };
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -203,6 +206,17 @@ async function run(argv: string[]): Promise<number> {
     return v;
   };
   switch (cmd) {
+    case 'doctor': {
+      // dist/doctor.js (esbuild.config.mjs): the config validator it needs stays out of the CLI
+      const { runDoctor } = require('./doctor/main') as typeof import('./doctor/main');
+      return runDoctor({
+        paths,
+        json: bool(p, 'json'),
+        agents: bool(p, 'agents'),
+        selfTest: bool(p, 'self-test'),
+        write: out,
+      });
+    }
     case 'start': {
       const mode = str(p, 'mode');
       if (mode && mode !== 'development' && mode !== 'production')
