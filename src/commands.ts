@@ -2,6 +2,7 @@
 // folder's host is down instead of failing obscurely; every failure is shown and logged.
 import * as vscode from 'vscode';
 import { setOnSave, readSettings } from './config';
+import { showDoctor } from './doctor';
 import type { Ctx } from './ctx';
 import { errorText } from './log';
 import { relativePath } from './onSave';
@@ -176,6 +177,20 @@ export const COMMANDS: Command[] = [
     },
   },
   { id: 'agenticBackground.showActions', title: 'Show Actions', needs: 'none', run: (ctx) => showActions(ctx) },
+  {
+    id: 'agenticBackground.runDoctor',
+    title: 'Run Doctor',
+    needs: 'none',
+    run: async (ctx) => {
+      const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+      const folder =
+        folders.length <= 1
+          ? folders[0]
+          : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder to check' });
+      if (!folder) return void vscode.window.showInformationMessage('Agentic Background: open a folder first.');
+      return showDoctor(ctx.ext, folder.uri);
+    },
+  },
 ];
 
 async function createStarter(ctx: Ctx): Promise<vscode.Uri | undefined> {
@@ -218,6 +233,7 @@ async function showActions(ctx: Ctx): Promise<void> {
       id: 'agenticBackground.toggleOnSave',
     },
     { label: '$(output) Show Logs', id: 'agenticBackground.showLogs' },
+    { label: '$(pulse) Run Doctor', id: 'agenticBackground.runDoctor' },
     ctx.sessions.length
       ? { label: '$(gear) Open Config', id: 'agenticBackground.openConfig' }
       : { label: '$(new-file) Create Starter Config', id: 'agenticBackground.createStarterConfig' },
