@@ -46,7 +46,7 @@ const builds = [
   { entryPoints: { host: 'host/main.ts' }, outdir: 'dist', plugins: [lazyValidator] },
   { entryPoints: { 'config-validator': 'host/config/validator.ts' }, outdir: 'dist' },
   { entryPoints: { cli: 'host/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyDoctor] },
-  { entryPoints: { doctor: 'host/doctor/main.ts' }, outdir: 'dist' },
+  { entryPoints: { doctor: 'host/doctor/main.ts' }, outdir: 'dist', plugins: [lazyValidator] },
   { entryPoints: { 'builtin-secrets': 'host/builtin/secretsMain.ts' }, outdir: 'dist' },
   // the agent SDK (vscode-jsonrpc bundled in): persistent agents require(process.env.AGENTIC_SDK)
   { entryPoints: { sdk: 'host/sdk/agent.ts' }, outdir: 'dist' },

@@ -6,12 +6,14 @@ import type { AgentConfig } from '../../common/configSchema';
 import type { DoctorCheck } from '../../common/doctor';
 import type { HostStatus } from '../../common/model';
 import type { HostPaths } from '../../common/node/paths';
-import { loadConfigFile, formatIssue } from '../config/load';
+import { loadConfigCached } from '../config/cache';
+import { formatIssue } from '../config/formatIssue';
 import { parseOutput } from '../findings/parseOutput';
 import { which } from './machine';
 
 export async function checkConfig(paths: HostPaths): Promise<{ checks: DoctorCheck[]; agents: AgentConfig[] }> {
-  const r = await loadConfigFile(paths.config);
+  // through cache.ts: the validator (zod, yaml) is dist/config-validator.js, shared with the host
+  const r = await loadConfigCached(paths.config, undefined);
   if (!r.ok)
     return {
       agents: [],
