@@ -12,6 +12,7 @@ import { startHost, stopHost, tryConnect } from './cli/lifecycle';
 import type { HostConnection } from '../common/node/connect';
 import { formatIssue } from './config/formatIssue';
 import { hostPaths, resolveWorkspace, type HostPaths } from '../common/node/paths';
+import { unsupportedPlatform } from '../common/node/platform';
 
 const HELP = `agentic-bg — background agents for a workspace
 
@@ -183,6 +184,8 @@ async function logs(paths: HostPaths, p: Parsed): Promise<number> {
 }
 
 async function run(argv: string[]): Promise<number> {
+  const unsupported = unsupportedPlatform();
+  if (unsupported) throw new Exit(2, unsupported);
   const cmd = argv[0];
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     out(HELP);

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { setOnSave, readSettings } from './config';
 import { showDoctor } from './doctor';
+import { installCli } from './installCli';
 import type { Ctx } from './ctx';
 import { errorText } from './log';
 import { relativePath } from './onSave';
@@ -177,6 +178,12 @@ export const COMMANDS: Command[] = [
     },
   },
   { id: 'agenticBackground.showActions', title: 'Show Actions', needs: 'none', run: (ctx) => showActions(ctx) },
+  {
+    id: 'agenticBackground.installCli',
+    title: "Install 'agentic-bg' Command in PATH",
+    needs: 'none',
+    run: (ctx) => installCli(ctx.ext),
+  },
   {
     id: 'agenticBackground.runDoctor',
     title: 'Run Doctor',

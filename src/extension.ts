@@ -3,10 +3,12 @@
 import type * as vscode from 'vscode';
 import { Ctx } from './ctx';
 import { makeApi, type AgenticApi } from './api';
+import { refuseUnsupportedPlatform } from './platform';
 
 let ctx: Ctx | undefined;
 
-export function activate(context: vscode.ExtensionContext): AgenticApi {
+export function activate(context: vscode.ExtensionContext): AgenticApi | undefined {
+  if (refuseUnsupportedPlatform(context)) return undefined;
   ctx = new Ctx(context);
   return makeApi(ctx);
 }
