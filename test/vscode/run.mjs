@@ -15,6 +15,7 @@ import { launchBrowser } from './harness/browser.mjs';
 import { startCodeServer } from './harness/codeServer.mjs';
 import { runSuite } from './harness/runSuite.mjs';
 import { uiCheck } from './harness/uiCheck.mjs';
+import { installVsix, userWalk } from './harness/userWalk.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const t0 = Date.now();
@@ -78,7 +79,7 @@ const browser = await launchBrowser();
 const servers = [];
 try {
   // --- trusted (workspace trust disabled = trusted): the main suite, then the UI check
-  if (process.env.ONLY !== 'untrusted') {
+  if (!process.env.ONLY || process.env.ONLY === 'trusted') {
     const ws1 = workspace('ws-trusted');
     const cs1 = await startCodeServer({
       bin,
@@ -109,8 +110,27 @@ try {
     await cs1.stop();
   }
 
+  // --- installed: the .vsix of `npm run package` installed with --install-extension, walked as a
+  // user walks it (no extensionDevelopmentPath). Runs whenever the package exists (CI builds it).
+  const vsix = process.env.AGENTIC_VSIX || join(root, 'agentic-background.vsix');
+  if ((!process.env.ONLY || process.env.ONLY === 'installed') && existsSync(vsix)) {
+    const dir = join(runDir, 'cs-installed');
+    const installed = installVsix(bin, vsix, join(dir, 'extensions'), join(dir, 'user-data'));
+    lap(`installed ${vsix} into ${installed}`);
+    const cs3 = await startCodeServer({ bin, dir, trust: false, env });
+    servers.push(cs3);
+    const walk = await userWalk(browser, {
+      host: cs3.host,
+      folder: workspace('ws-installed'),
+      installed,
+      screenshot: join(root, '.vscode-test', 'installed.png'),
+    });
+    check(walk.code === 0, `the installed .vsix: ${walk.steps.length} steps of the user walk`);
+    await cs3.stop();
+  } else if (!process.env.ONLY || process.env.ONLY === 'installed') lap(`no ${vsix}: the installed-extension walk is skipped (npm run package makes it)`);
+
   // --- untrusted: Workspace Trust on, a fresh profile does not trust the folder
-  if (process.env.ONLY !== 'trusted') {
+  if (!process.env.ONLY || process.env.ONLY === 'untrusted') {
     const ws2 = workspace('ws-restricted');
     const cs2 = await startCodeServer({
       bin,
