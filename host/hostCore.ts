@@ -26,7 +26,9 @@ import { TaskStore } from './queue/taskStore';
 import { agentInfos, withHealth, withLimits } from './agentStatus';
 import { Approvals } from './approval';
 
-export const HOST_VERSION = '0.1.0';
+/** package.json's version, put in by esbuild.config.mjs (`define`); sources run through tsx have none */
+declare const __AGENTIC_VERSION__: string | undefined;
+export const HOST_VERSION = typeof __AGENTIC_VERSION__ === 'string' ? __AGENTIC_VERSION__ : 'unbundled';
 /** how long persistent agents get to exit after agent/shutdown before SIGTERM → SIGKILL */
 const PERSISTENT_STOP_GRACE_MS = 3000;
 
