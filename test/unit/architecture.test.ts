@@ -1,6 +1,7 @@
 // ARCHITECTURE.md stays the map of the code: every message of common/protocol.ts is in its
-// protocol table (and nothing else is), every top-level folder is named in it, and every test file
-// it cites as holding an invariant exists.
+// protocol table (and nothing else is), every top-level folder is named in it, every test file it
+// cites as holding an invariant exists, and every pointer into it (or the README) from a code
+// comment names a section that exists.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,13 +10,41 @@ import * as P from '../../common/protocol';
 
 const ROOT = join(__dirname, '..', '..');
 const DOC = readFileSync(join(ROOT, 'ARCHITECTURE.md'), 'utf8');
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
-/** The lines of the markdown section under `## title`, up to the next `## `. */
+/** The markdown section under `## title`, up to the next `## `; undefined when there is none. */
+function findSection(doc: string, title: string): string | undefined {
+  const start = doc.indexOf(`\n## ${title}\n`);
+  if (start === -1) return undefined;
+  const end = doc.indexOf('\n## ', start + 1);
+  return doc.slice(start, end === -1 ? undefined : end);
+}
 function section(title: string): string {
-  const start = DOC.indexOf(`\n## ${title}\n`);
-  assert.notEqual(start, -1, `ARCHITECTURE.md has no "## ${title}" section`);
-  const end = DOC.indexOf('\n## ', start + 1);
-  return DOC.slice(start, end === -1 ? undefined : end);
+  const s = findSection(DOC, title);
+  assert.ok(s !== undefined, `ARCHITECTURE.md has no "## ${title}" section`);
+  return s;
+}
+
+/** The project's TypeScript sources, fixtures left out (they are inputs, not the code). */
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((d) => {
+    const rel = `${dir}/${d.name}`;
+    if (d.isDirectory()) return rel === 'test/fixtures' ? [] : sources(rel);
+    return d.name.endsWith('.ts') ? [rel] : [];
+  });
+}
+
+/**
+ * Why a pointer from a comment ("ARCHITECTURE.md: Invariants, Trust", "README: Agents",
+ * "ARCHITECTURE.md: The life of a task, step 6") does not resolve, or undefined when it does.
+ */
+function brokenPointer(doc: string, title: string, item: string | undefined): string | undefined {
+  const s = findSection(doc, title);
+  if (s === undefined) return `no section "## ${title}"`;
+  if (item === undefined) return undefined;
+  const step = /^step (\d+)$/.exec(item);
+  if (step) return new RegExp(`^${step[1]}\\. `, 'm').test(s) ? undefined : `no step ${step[1]} in "${title}"`;
+  return s.includes(`**${item}`) ? undefined : `no item "**${item}" in "${title}"`;
 }
 
 /** Every method declared in common/protocol.ts: each message namespace exports `type.method`. */
@@ -64,6 +93,21 @@ describe('ARCHITECTURE.md', () => {
     const map = section('Code map');
     const unnamed = projectFolders(ROOT).filter((f) => !map.includes(`\`${f}/\``));
     assert.deepEqual(unnamed, [], 'top-level folders the code map of ARCHITECTURE.md does not name');
+  });
+
+  it('is pointed into, from code comments, only by sections that exist (the README too)', () => {
+    const broken: string[] = [];
+    let seen = 0;
+    for (const f of ['common', 'host', 'src', 'test'].flatMap(sources)) {
+      const text = readFileSync(join(ROOT, f), 'utf8');
+      for (const m of text.matchAll(/\b(ARCHITECTURE\.md|README): ([A-Z][^,.)\n"]*)(?:, ([^.)\n"]+))?/g)) {
+        seen++;
+        const why = brokenPointer(m[1] === 'README' ? README : DOC, m[2]!, m[3]);
+        if (why) broken.push(`${f}: "${m[0]}": ${why}`);
+      }
+    }
+    assert.ok(seen > 0, 'no pointers found: the pattern no longer matches how comments write them');
+    assert.deepEqual(broken, []);
   });
 
   it('cites only test files that exist', () => {
