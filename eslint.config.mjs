@@ -2,6 +2,7 @@
 // rules (a lost rejection kills the host or hides a failure), and the import boundaries between the
 // layers that ARCHITECTURE.md ("Code map") describes. Formatting is Prettier's job, not ESLint's.
 import { builtinModules } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
@@ -21,7 +22,7 @@ export default defineConfig(
     files: ['**/*.ts'],
     languageOptions: {
       parser: tseslint.parser,
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: true, tsconfigRootDir: fileURLToPath(new URL('.', import.meta.url)) },
     },
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
