@@ -76,9 +76,8 @@ describe('ARCHITECTURE.md', () => {
   it('lists every message of common/protocol.ts in its protocol table, and no other', () => {
     const methods = protocolMethods(P);
     assert.ok(methods.length >= 20, `found only ${methods.length} messages in common/protocol.ts`);
-    const rows = [...section('Protocol').matchAll(/^\| `([^`]+)` \| (client → host|host → client) \|/gm)].map(
-      (m) => m[1]!,
-    );
+    const table = [...section('Protocol').matchAll(/^\| `([^`]+)` \| (client → host|host → client) \|/gm)];
+    const rows = table.map((m) => m[1]!);
     const missing = methods.filter((m) => !rows.includes(m));
     assert.deepEqual(missing, [], `common/protocol.ts has messages the protocol table of ARCHITECTURE.md lacks`);
     const stale = rows.filter((r) => !methods.includes(r));
@@ -87,6 +86,15 @@ describe('ARCHITECTURE.md', () => {
       [],
       `the protocol table of ARCHITECTURE.md lists messages common/protocol.ts does not have`,
     );
+    // the direction column says what the message's comment in common/protocol.ts says
+    const source = readFileSync(join(ROOT, 'common', 'protocol.ts'), 'utf8');
+    const wrong = table.flatMap(([, method, direction]) => {
+      const ns = Object.entries(P).find(([, v]) => (v as { type?: { method?: unknown } }).type?.method === method)?.[0];
+      const at = source.indexOf(`export namespace ${ns} {`);
+      const doc = source.slice(source.lastIndexOf('/**', at), at);
+      return ns && at !== -1 && !doc.includes(`${direction!}.`) ? [`${method}: ${direction!}`] : [];
+    });
+    assert.deepEqual(wrong, [], 'directions in ARCHITECTURE.md that common/protocol.ts does not give');
   });
 
   it('names every top-level folder in its code map', () => {
