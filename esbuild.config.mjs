@@ -3,10 +3,12 @@
 // JSON Schema of agentic_config.yaml (generated from the zod schema) to dist/.
 // The host runs on VS Code's Electron Node and on system Node, so no native modules are bundled.
 import * as esbuild from 'esbuild';
-import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+// package.json is the one place the version is written; the bundles get it as a constant
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 /** @type {esbuild.BuildOptions} */
 const common = {
@@ -17,6 +19,7 @@ const common = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
+  define: { __AGENTIC_VERSION__: JSON.stringify(version) },
 };
 
 // The host's config validator (zod, yaml: ~1 MB) is a file of its own, required only when a config

@@ -1,7 +1,8 @@
-// What a user approves before a configured command runs (DESIGN §7): the argv template, the env
+// What a user approves before a configured command runs: the argv template, the env
 // keys (not their values: those may be secrets and changing a value is not a new command) and the
 // cwd. The host hashes this payload with sha256; here only the canonical form, so both sides and
 // the tests agree on it. No Node built-ins, no 'vscode'.
+// See ARCHITECTURE.md: Invariants, Trust.
 
 /**
  * The canonical JSON that is hashed: [argv template, sorted unique env keys, cwd], plus, for an AI

@@ -286,7 +286,7 @@ function resolveOutput(o: RawAgent['output'], builtin: boolean): OutputFormat {
 }
 
 /**
- * DESIGN §5: 0 and 1 are done (1: with findings), 2 is a usage error. AI CLIs print no findings and
+ * Exit codes: 0 and 1 are done (1: with findings), 2 is a usage error. AI CLIs print no findings and
  * exit 1 on errors (claude, codex, aider), so for an agent with a prompt 1 is a failure. A code
  * named in only one list is removed from the other's default.
  */

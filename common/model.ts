@@ -149,7 +149,7 @@ export interface AgentInfo {
   envKeys?: string[];
   /**
    * `command` agents: sha256 of (argv template, sorted env keys, cwd) — what a user approves
-   * (DESIGN §7); a change to any of them changes the hash and asks again.
+   * (ARCHITECTURE.md: Invariants, Trust); a change to any of them changes the hash and asks again.
    */
   approvalHash?: string;
   /** false while a host started with --require-approval holds the agent until agents/approve. */

@@ -65,7 +65,7 @@ export namespace StatusRequest {
   export const type = request<Params, Result>('host/status');
 }
 
-/** client → host. Graceful stop (DESIGN §7); answers once the stop has begun. */
+/** client → host. Graceful stop (drain, kill what is left, flush); answers once the stop has begun. */
 export namespace ShutdownRequest {
   export interface Params {
     /** how long running tasks may go on before they are killed, ms (default 10 000). */

@@ -77,7 +77,7 @@ export interface LimitsView {
 }
 
 /**
- * Adds the enforcement tier (DESIGN §5) and, for agents with running tasks, their live CPU %,
+ * Adds the enforcement tier (README: Limits) and, for agents with running tasks, their live CPU %,
  * RSS and every pid of their process groups (not just the leaders) from the last sample.
  */
 export function withLimits(infos: AgentInfo[], cfg: ResolvedConfig, limits: LimitsView | undefined): AgentInfo[] {

@@ -1,9 +1,10 @@
-// Trust gates (DESIGN §7). A host launched by the extension for an untrusted workspace runs with
+// Trust gates. A host launched by the extension for an untrusted workspace runs with
 // --restricted: nothing the workspace file configures as a command may run, built-ins still do.
 // A host launched for a trusted workspace runs with --require-approval: each `command` agent waits
 // until a client approves the exact (argv, env keys, cwd) it would run; a config change that alters
 // them changes the hash and holds the agent again. A CLI-started host has neither (the user ran it
 // deliberately).
+// See ARCHITECTURE.md: Invariants, Trust.
 import { createHash } from 'node:crypto';
 import type { AgentConfig } from '../common/configSchema';
 import { approvalPayload } from '../common/approval';

@@ -26,7 +26,9 @@ import { TaskStore } from './queue/taskStore';
 import { agentInfos, withHealth, withLimits } from './agentStatus';
 import { Approvals } from './approval';
 
-export const HOST_VERSION = '0.1.0';
+/** package.json's version, put in by esbuild.config.mjs (`define`); sources run through tsx have none */
+declare const __AGENTIC_VERSION__: string | undefined;
+export const HOST_VERSION = typeof __AGENTIC_VERSION__ === 'string' ? __AGENTIC_VERSION__ : 'unbundled';
 /** how long persistent agents get to exit after agent/shutdown before SIGTERM → SIGKILL */
 const PERSISTENT_STOP_GRACE_MS = 3000;
 
@@ -66,7 +68,7 @@ export class HostCore {
   scheduler!: Scheduler;
   clients = 0;
   private watchdog: Watchdog | undefined;
-  /** samples running agents and enforces their limits (DESIGN §5); created in start() */
+  /** samples running agents and enforces their limits; created in start() */
   monitor: Monitor | undefined;
   /** persistent agents' processes, restarts and quarantine (one-shot agents' too); created in start() */
   supervisor: Supervisor | undefined;
@@ -413,7 +415,7 @@ export class HostCore {
     return { text: buf.subarray(Math.max(0, buf.length - tailBytes)).toString('utf8'), truncated };
   }
 
-  /** Graceful stop (DESIGN §7): drain until the deadline, kill the rest, flush the journal. */
+  /** Graceful stop: drain until the deadline, kill the rest, flush the journal. */
   async stop(drainTimeoutMs: number): Promise<void> {
     this.logger.info('stopping', { drainTimeoutMs, running: this.scheduler.runningCount });
     this.unwatch?.();

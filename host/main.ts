@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(10_000, 'SIGINT'));
   process.on('SIGHUP', () => void core.reloadConfig('signal'));
 
-  // A host the extension launched goes away when nobody has used it for a while (DESIGN §1).
+  // A host the extension launched goes away when nobody has used it for a while (ARCHITECTURE.md: Processes).
   if (args.launchedBy === 'extension') {
     const graceMs = Number(process.env.AGENTIC_IDLE_GRACE_MS ?? 60_000);
     let idleSince = Date.now();

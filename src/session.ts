@@ -63,7 +63,7 @@ export class Session implements vscode.Disposable {
     return vscode.Uri.file(this.paths.config);
   }
 
-  /** "the user stopped this host": kept in workspaceState until they start it again (DESIGN §1) */
+  /** "the user stopped this host": kept in workspaceState until they start it again (ARCHITECTURE.md: Processes) */
   get stoppedByUser(): boolean {
     return this.deps.workspaceState.get<boolean>(this.stopKey, false);
   }

@@ -1,8 +1,9 @@
-// Workspace Trust (DESIGN §7). Untrusted: hosts we launch get --restricted (only built-in agents
+// Workspace Trust. Untrusted: hosts we launch get --restricted (only built-in agents
 // run) and on-save submits only built-ins. Trusted: hosts we launch get --require-approval, and
 // each `command` agent's (argv, env keys, cwd) is shown for approval before its first run; the
 // approval is pinned to the host's hash of them and remembered per workspace folder in
 // globalState, so it is re-sent on attach and asked again only when the command changes.
+// See ARCHITECTURE.md: Invariants, Trust.
 import * as vscode from 'vscode';
 import { approvalDetail, askKey, planApprovals } from './approvals';
 import type { Log } from './log';

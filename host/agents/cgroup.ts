@@ -1,4 +1,4 @@
-// The `cgroup` enforcement tier (DESIGN §5): where the machine delegates the cgroup v2 cpu
+// The `cgroup` enforcement tier (README: Limits): where the machine delegates the cgroup v2 cpu
 // controller to the host's user, each throttled agent group gets its own cgroup with cpu.max and
 // the kernel holds it to max_cpu_percent — exact, and no signals. Elsewhere (cgroup v1 or hybrid
 // machines, containers without delegation, a cgroup shared with the user's shell) detection says

@@ -1,7 +1,8 @@
-// Pure decisions for an agent's resource limits (DESIGN §5): which enforcement tier applies, how
+// Pure decisions for an agent's resource limits: which enforcement tier applies, how
 // much CPU a process group used between two /proc samples, the SIGSTOP/SIGCONT duty cycle that
 // holds it to max_cpu_percent, memory peaks and the over-limit check. No I/O and no clock: the
 // caller (monitor.ts) passes samples and times in, so all of it runs under fake time in tests.
+// See ARCHITECTURE.md: Invariants, Limits.
 import type { EnforcementTier } from '../../common/model';
 
 export type Mode = 'production' | 'development';

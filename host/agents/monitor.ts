@@ -1,4 +1,4 @@
-// Samples every running agent's process group and enforces its limits (DESIGN §5). ONE timer for
+// Samples every running agent's process group and enforces its limits. ONE timer for
 // all groups, and none while no agent runs: every 250 ms a pass over /proc finds the groups'
 // members (procSample.ts: no pidusage, at most one fd open, briefly); every 100 ms while a group
 // is throttled, only the known members are read again.
@@ -8,6 +8,7 @@
 // CPU: the cgroup tier when cgroup.ts can place the group, otherwise a SIGSTOP/SIGCONT duty
 // cycle steered by the measured usage (limits.ts). Development mode enforces nothing: it
 // observes, reports and warns.
+// See ARCHITECTURE.md: Invariants, Limits.
 import type { EnforcementTier } from '../../common/model';
 import type { Logger } from '../logger';
 import type { AgentCgroup, CgroupTier } from './cgroup';

@@ -1,6 +1,7 @@
-// Running one one-shot agent process (DESIGN §5): spawn in its own process group at lowered
+// Running one one-shot agent process: spawn in its own process group at lowered
 // priority, feed the task on stdin, capture bounded output, and make sure that when the task ends
 // — by exit, timeout or cancel — nothing of its process group is left running.
+// See ARCHITECTURE.md: The life of a task, step 6.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { setPriority } from 'node:os';

@@ -1,8 +1,9 @@
-// One process of a persistent agent (DESIGN §5): spawned in its own process group at lowered
+// One process of a persistent agent: spawned in its own process group at lowered
 // priority and recorded with the watchdog, spoken to with JSON-RPC (vscode-jsonrpc framing, through
 // the host's own lean endpoint, common/node/rpcChannel.ts) on stdin/stdout, its stderr split into lines for the agent log. Counts as ready only once it has
 // answered `agent/initialize`; watches heartbeats when the agent promised them. It never restarts
 // itself: it reports how it ended (`exited`) and the supervisor decides.
+// See README: Persistent agents and supervision.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';

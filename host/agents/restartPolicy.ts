@@ -1,4 +1,4 @@
-// When to restart a failed agent and when to stop trying (DESIGN §5). Pure: every function takes
+// When to restart a failed agent and when to stop trying. Pure: every function takes
 // the time in milliseconds and returns a new state, so the whole policy is tested with fake time.
 //
 // - Backoff, as pm2's exp_backoff_restart_delay: 100 ms doubling per consecutive failure, capped
@@ -8,6 +8,7 @@
 //   passed it half-opens (one trial start). A trial that fails, or a run that fails again before
 //   it has been stable (probation), re-quarantines with a doubled cool-down; a stable run closes
 //   the breaker for good.
+// See README: Persistent agents and supervision.
 
 export interface RestartPolicyOptions {
   maxRestarts: number;

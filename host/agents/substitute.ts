@@ -1,4 +1,4 @@
-// Substitution of ${...} variables in an agent's argv template (DESIGN §5).
+// Substitution of ${...} variables in an agent's argv template (README: Agents).
 // Pure: no I/O, and never a shell — each template element stays exactly one argv element unless it
 // is a whole-element list variable such as ${files}, so a file name with spaces or `;` is inert.
 

@@ -1,9 +1,10 @@
-// Keeps persistent agents alive (DESIGN §5), as pm2 and systemd keep services: started lazily on
+// Keeps persistent agents alive, as pm2 and systemd keep services: started lazily on
 // the first task and kept from then on; a crash, a hang or a failed start restarts it with backoff;
 // too many failures in the window quarantine it (its tasks wait at a scheduler gate with the
 // reason) until a cool-down half-opens it or `restart-agent` resets it. One-shot agents get the
 // quarantine too, for the one failure that is the agent's and not the task's: it cannot be spawned.
 // The policy itself is pure (restartPolicy.ts); this file owns the processes, timers and waiters.
+// See README: Persistent agents and supervision.
 import { join } from 'node:path';
 import type { AgentConfig, ResolvedConfig } from '../../common/configSchema';
 import type { Logger } from '../logger';

@@ -1,5 +1,5 @@
 // Runs one attempt of a task as a one-shot agent process and turns what happened into a
-// RunOutcome: exit code semantics (DESIGN §5), kill reasons, findings parsed from stdout.
+// RunOutcome: exit code semantics (README: Agents), kill reasons, findings parsed from stdout.
 import type { TaskPayload } from '../sdk/agentProtocol';
 import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Nothing outlives the host, even on `kill -9` of the host (DESIGN §7). Agents are arbitrary
+// Nothing outlives the host, even on `kill -9` of the host (ARCHITECTURE.md: Invariants). Agents are arbitrary
 // commands that cannot be made to watch their parent, so the host keeps ONE tiny `sh` process
 // holding a pipe from it: the host writes `+PGID` / `-PGID` lines as agent process groups start and
 // end; when the pipe reaches EOF — the host exited or died, the kernel closes its end either way —

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import picomatch from 'picomatch';
 import { RULES, scanText, type SecretHit } from './secrets';
 
-/** The task as the host hands it to a one-shot agent (DESIGN §5). */
+/** The task as the host hands it to a one-shot agent (README: Agents). */
 export interface AgentTask {
   id?: string;
   agent?: string;

@@ -1,5 +1,5 @@
 // Process entry of the built-in `secrets` agent (bundled to dist/builtin-secrets.js). The host
-// spawns it like any one-shot agent (DESIGN §5): cwd = workspace root, the task as JSON in
+// spawns it like any one-shot agent (README: Agents): cwd = workspace root, the task as JSON in
 // AGENTIC_TASK and on stdin. It prints one SARIF 2.1.0 log on stdout and exits 0 (no findings),
 // 1 (findings) or 2 (usage error: a bad or missing task). Anything else is a crash (exit 3), which
 // the host retries. Nothing it writes contains a secret: hits carry redacted messages only.

@@ -1,4 +1,4 @@
-// The sha256 of each file a finding points into (DESIGN §5: every finding carries the content
+// The sha256 of each file a finding points into (every finding carries the content
 // hash it was computed from), so a client can tell a finding is stale once the file changed.
 // Same rule as the one-shot runner's: a file that cannot be read leaves its findings unhashed.
 import { createHash } from 'node:crypto';

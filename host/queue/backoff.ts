@@ -1,4 +1,4 @@
-// Retry delays (DESIGN §6: retry_attempts with exponential backoff + jitter). Pure: the random
+// Retry delays (retry_attempts with exponential backoff + jitter). Pure: the random
 // source is a parameter so tests are deterministic.
 import type { BackoffConfig } from '../../common/configSchema';
 

@@ -1,4 +1,4 @@
-// The durable log of task state changes, `.agentic/queue.jsonl` (DESIGN §6).
+// The durable log of task state changes, `.agentic/queue.jsonl` (ARCHITECTURE.md: Invariants, Durability).
 //
 // - Every append resolves only after its bytes are fdatasync'ed. Appends made while a write is in
 //   flight, or in the same turn of the event loop, are grouped and written + synced together

@@ -1,4 +1,4 @@
-// The line format of the queue journal (`.agentic/queue.jsonl`, DESIGN §6) and its parser.
+// The line format of the queue journal (`.agentic/queue.jsonl`, ARCHITECTURE.md: Invariants, Durability) and its parser.
 // Pure (bytes in, result out) so the recovery rules can be tested without files; journal.ts does
 // the I/O. One JSON record per line, each line ends with '\n'.
 import { PRIORITIES, TASK_STATES, type TaskInfo } from '../../common/model';

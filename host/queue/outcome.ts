@@ -1,5 +1,6 @@
-// What an attempt's outcome means for its task (DESIGN §6): done, failed for good, cancelled,
+// What an attempt's outcome means for its task: done, failed for good, cancelled,
 // back to the queue (shutdown), or retried after a backoff. Pure: the scheduler applies it.
+// See ARCHITECTURE.md: The life of a task, step 7.
 import type { AgentConfig, ResolvedConfig } from '../../common/configSchema';
 import type { TaskInfo, TaskState } from '../../common/model';
 import { nextRetryDelay } from './backoff';

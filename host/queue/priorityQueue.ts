@@ -1,4 +1,4 @@
-// The in-memory queue of tasks waiting to start (DESIGN §6: priority, FIFO within a priority,
+// The in-memory queue of tasks waiting to start (priority, FIFO within a priority,
 // aging so low never starves, per-agent concurrency, at most one running task per key).
 //
 // Pure: no I/O, no timers; the scheduler passes the time and its view of capacity and running keys
@@ -193,7 +193,7 @@ function emptyList(): List {
 }
 
 /**
- * The default coalescing key (DESIGN §6: agent + task + files). Files are sorted (by code unit,
+ * The default coalescing key (agent + task + files). Files are sorted (by code unit,
  * not locale, so every process agrees) and deduplicated, so saving the same set of files in any
  * order coalesces. JSON keeps it unambiguous whatever characters the names contain.
  */

@@ -1,4 +1,4 @@
-// The protocol between the host and a persistent agent (DESIGN §5): JSON-RPC 2.0 with
+// The protocol between the host and a persistent agent (README: Persistent agents and supervision): JSON-RPC 2.0 with
 // vscode-jsonrpc's Content-Length framing over the agent's stdin (host → agent) and stdout
 // (agent → host). stderr is free text: the host keeps a tail for status and logs it.
 // Imported by the host's supervisor and by the SDK, so it holds names and shapes only.

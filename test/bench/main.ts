@@ -1,6 +1,6 @@
 // npm run bench [-- --json] [-- --quick] [-- --only group,group]
 //
-// The performance figures of DESIGN §10, each a ratio (or difference) against a baseline measured
+// The performance figures (docs/performance.md), each a ratio (or difference) against a baseline measured
 // in the same run, alternating A/B over several repetitions and reporting the median. Progress
 // goes to stderr; stdout carries the table, or with --json exactly one JSON object. A figure that
 // misses its goal never changes the exit code: only a crash of the harness itself does.

@@ -138,29 +138,33 @@ describe('agentic-bg doctor', () => {
     assert.match(check(r.report, 'git').found, /git not found on PATH/);
   });
 
-  it('a full journal disk is ✗ with the directory to free', { skip: !isRoot && 'needs root to mount a tmpfs' }, async () => {
-    const w = ws();
-    const data = join(w, '.agentic');
-    mkdirSync(data);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', data]);
-    try {
-      // fill it up: writes until ENOSPC
+  it(
+    'a full journal disk is ✗ with the directory to free',
+    { skip: !isRoot && 'needs root to mount a tmpfs' },
+    async () => {
+      const w = ws();
+      const data = join(w, '.agentic');
+      mkdirSync(data);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', data]);
       try {
-        for (let i = 0; ; i++) writeFileSync(join(data, `fill${i}`), Buffer.alloc(256 * 1024));
-      } catch (err) {
-        assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
+        // fill it up: writes until ENOSPC
+        try {
+          for (let i = 0; ; i++) writeFileSync(join(data, `fill${i}`), Buffer.alloc(256 * 1024));
+        } catch (err) {
+          assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
+        }
+        const r = await report(w);
+        const c = check(r.report, 'journal-dir');
+        assert.equal(c.status, 'fail', JSON.stringify(c));
+        assert.match(c.found, /\b0 MiB free/);
+        assert.match(c.fix ?? '', /free space/);
+        assert.equal(r.code, 1);
+      } finally {
+        for (const f of readdirSync(data)) rmSync(join(data, f), { force: true });
+        execFileSync('umount', [data]);
       }
-      const r = await report(w);
-      const c = check(r.report, 'journal-dir');
-      assert.equal(c.status, 'fail', JSON.stringify(c));
-      assert.match(c.found, /\b0 MiB free/);
-      assert.match(c.fix ?? '', /free space/);
-      assert.equal(r.code, 1);
-    } finally {
-      for (const f of readdirSync(data)) rmSync(join(data, f), { force: true });
-      execFileSync('umount', [data]);
-    }
-  });
+    },
+  );
 
   it('reports a running host as ✓ with its watchdog', async () => {
     const w = ws();

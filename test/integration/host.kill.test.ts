@@ -1,4 +1,4 @@
-// Nothing outlives its task or its host (DESIGN §5, §7), through the real host and CLI: timeouts and
+// Nothing outlives its task or its host (ARCHITECTURE.md: Invariants), through the real host and CLI: timeouts and
 // cancels kill whole fork trees (throttled, SIGSTOPped ones too), kill -9 of the host leaves no
 // agent process, and a starting host reaps recorded leftovers only when the pid is still the same
 // process.

@@ -1,6 +1,7 @@
-// Resource limits through the real host and CLI (DESIGN §5): memory kills of the whole process
+// Resource limits through the real host and CLI: memory kills of the whole process
 // tree (reason memory_limit, with the peak), CPU held to max_cpu_percent, tiers and live numbers
 // in status, development mode observing only, and a bounded number of open fds in the host.
+// See ARCHITECTURE.md: Invariants, Limits.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -209,17 +209,23 @@ test('niceness is applied to the agent', T, async () => {
     const ac = new AbortController();
     let pid = 0;
     let seen: number | undefined;
+    // the runner does not await its line callbacks: the read is awaited below, so its failure fails the test
+    let read: Promise<void> | undefined;
     const r = await run([node, agent('hang.js')], {
       nice,
       signal: ac.signal,
       onSpawn: (p) => (pid = p),
       // read while it runs, then cancel it
-      onStderrLine: async (line) => {
+      onStderrLine: (line) => {
         if (line !== 'ready') return;
-        seen = (await procStat(pid))?.nice;
-        ac.abort();
+        read = procStat(pid)
+          .then((st) => {
+            seen = st?.nice;
+          })
+          .finally(() => ac.abort());
       },
     });
+    await read;
     assert.equal(r.reason, 'cancelled');
     assert.equal(seen, nice ?? 10);
   }

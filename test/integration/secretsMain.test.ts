@@ -36,7 +36,6 @@ function run(cwd: string, task: string | undefined, stdin?: string): Promise<Run
   });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Sarif = any;
 
 function results(r: Run): string[] {

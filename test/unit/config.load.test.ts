@@ -24,7 +24,7 @@ const AGENTIC_SCRUM = `background:
       priority: medium
 `;
 
-const DESIGN_EXAMPLE = `background:
+const FULL_EXAMPLE = `background:
   enabled: true
   mode: production            # development: verbose logs, one task at a time, no throttling
   max_concurrent_agents: 3
@@ -40,8 +40,8 @@ const DESIGN_EXAMPLE = `background:
       priority: high          # high | medium | low
       timeout: 120
       concurrency: 1
-      persistent: false       # true: long-lived JSON-RPC agent (§5)
-      effects: read           # read | write: decides what a crash does to its task (§6)
+      persistent: false       # true: long-lived JSON-RPC agent
+      effects: read           # read | write: decides what a crash does to its task
       output: sarif           # sarif | text | a problem pattern (gcc, tsc, eslint-compact, or a regex)
       restart: { max_restarts: 5, window: 180s }
       env: { LOG_LEVEL: debug }
@@ -97,8 +97,8 @@ describe('valid files', () => {
     assert.equal(r.issues.length, 2);
   });
 
-  test('the full example of DESIGN §3 loads', () => {
-    const r = ok(parseConfigText(DESIGN_EXAMPLE, 'agentic_config.yaml'));
+  test('the full example, every agent key set, loads', () => {
+    const r = ok(parseConfigText(FULL_EXAMPLE, 'agentic_config.yaml'));
     assert.deepEqual(r.issues, []);
     const c = r.config;
     assert.equal(c.mode, 'production');

@@ -35,7 +35,7 @@ describe('secrets agent helpers', () => {
 
   it('toSarif writes a 2.1.0 log with rules, relative encoded URIs and fingerprints', () => {
     const hits = scanText(`GITHUB_TOKEN=${GHP}`, 'deploy/my env#1.env');
-    const log = toSarif(hits, '/ws/project') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const log = toSarif(hits, '/ws/project') as any;
     assert.equal(log.version, '2.1.0');
     const run = log.runs[0];
     assert.equal(run.tool.driver.name, 'agentic-bg secrets');

@@ -127,7 +127,8 @@ try {
     });
     check(walk.code === 0, `the installed .vsix: ${walk.steps.length} steps of the user walk`);
     await cs3.stop();
-  } else if (!process.env.ONLY || process.env.ONLY === 'installed') lap(`no ${vsix}: the installed-extension walk is skipped (npm run package makes it)`);
+  } else if (!process.env.ONLY || process.env.ONLY === 'installed')
+    lap(`no ${vsix}: the installed-extension walk is skipped (npm run package makes it)`);
 
   // --- untrusted: Workspace Trust on, a fresh profile does not trust the folder
   if (!process.env.ONLY || process.env.ONLY === 'untrusted') {

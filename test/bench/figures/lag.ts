@@ -34,7 +34,7 @@ function runClient(opts: Record<string, unknown>): Promise<LagResult> {
 }
 
 export async function lagFigures(m: Mode): Promise<Figure[]> {
-  // the host's defaults (agents at nice 10, DESIGN §5): this figure is the extension's situation
+  // the host's defaults (agents at nice 10): this figure is the extension's situation
   const host = await BenchHost.start(
     configYaml(8, { print: { command: PRINT, concurrency: 8, output: 'text', timeout: 60 } }),
   );
