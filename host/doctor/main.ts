@@ -18,8 +18,9 @@ import { checkAgentCommands, checkConfig, checkHost, dryRun } from './agents';
 import { checkEnforcement, checkGit, checkJournal, checkRuntime, checkRuntimeDir, checkSandbox } from './machine';
 import { runSelfTest } from './selfTest';
 
-declare const AGENTIC_VERSION: string | undefined;
-const VERSION = typeof AGENTIC_VERSION === 'string' ? AGENTIC_VERSION : 'dev';
+/** package.json's version, put in by esbuild.config.mjs (`define`) */
+declare const __AGENTIC_VERSION__: string | undefined;
+const VERSION = typeof __AGENTIC_VERSION__ === 'string' ? __AGENTIC_VERSION__ : 'unbundled';
 
 export interface DoctorOptions {
   paths: HostPaths;

@@ -2,13 +2,23 @@
 // owner, a missing agent command, a full journal disk (a 1 MiB tmpfs), no bubblewrap on PATH, a
 // running host; and --self-test, which must pass here.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, chmodSync, chownSync, mkdtempSync, symlinkSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
+import {
+  mkdirSync,
+  chmodSync,
+  chownSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  rmSync,
+  readdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DoctorCheck, DoctorReport, SelfTestReport } from '../../common/doctor';
-import { CLI, NODE, RUNTIME, cleanup, cli, makeWorkspace } from './helpers';
+import { CLI, NODE, ROOT, RUNTIME, cleanup, cli, makeWorkspace } from './helpers';
 
 interface Run {
   code: number;
@@ -61,6 +71,10 @@ describe('agentic-bg doctor', () => {
     const w = ws();
     const r = await doctor(w, []);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      new RegExp(`^agentic-bg doctor ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version} · `, 'm'),
+    );
     assert.match(r.stdout, /^✓ runtime: Node /m);
     assert.match(r.stdout, /^✓ runtime dir: /m);
     assert.match(r.stdout, /^✓ journal: .* writable, \d+ MiB free/m);
