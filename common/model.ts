@@ -198,6 +198,8 @@ export interface HostStatus {
   /** how the host was started: a host started by the extension stops when idle and unattended. */
   launchedBy: 'cli' | 'extension' | 'foreground';
   clients: number;
+  /** requests waiting in tasks/wait for a task to end (one is removed when its client cancels or leaves) */
+  waiters?: number;
   queue: QueueCounts;
   rates: { tasksPerMin: number; failureRate: number };
   agents: AgentInfo[];

@@ -111,6 +111,11 @@ export interface SubmitItem {
   key?: string;
   /** per-task timeout in ms; overrides the agent's and the global one. */
   timeoutMs?: number;
+  /**
+   * The user explicitly allowed files outside the workspace (`agentic-bg submit --allow-outside`).
+   * Without it the host refuses a file that is outside the workspace once symlinks are resolved.
+   */
+  allowOutside?: boolean;
 }
 
 /** client → host. Answers once the task is durable in the journal. */

@@ -6,7 +6,9 @@ import { ResponseError } from 'vscode-jsonrpc/node';
 import { PRIORITIES, type LogRecord, type Priority, type TaskInfo } from '../common/model';
 import * as P from '../common/protocol';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec, type Parsed } from './cli/args';
+import { resolveFileArgs } from './cli/files';
 import { fmtFinding, fmtStatus, fmtTask, fmtTasks } from './cli/format';
+import { exitAfterFlush, exitStarted, json, out } from './cli/output';
 import { runForeground } from './cli/foreground';
 import { startHost, stopHost, tryConnect } from './cli/lifecycle';
 import type { HostConnection } from '../common/node/connect';
@@ -21,7 +23,9 @@ usage: agentic-bg <command> [options] [--workspace DIR]
   stop [--timeout S]                                     stop it gracefully (running tasks get S seconds)
   status [--json]                                        health, queue and agents
   submit --agent A --task T [--file F]… [--priority high|medium|low] [--key K] [--timeout S]
-         [--wait] [--json]                               queue a task (--wait: until it ends)
+         [--allow-outside] [--wait] [--json]             queue a task (--wait: until it ends); F is
+                                                         relative to the workspace, a directory
+                                                         stands for the files below it
   submit --from FILE|-                                   a batch of JSON lines {agent, task, files?, …}
   tasks [--state S] [--agent A] [--limit N] [--json]     list tasks, newest first
   cancel ID | retry ID | restart-agent ID
@@ -52,6 +56,7 @@ const SPECS: Record<string, FlagSpec> = {
     agent: 'string',
     task: 'string',
     file: 'list',
+    'allow-outside': 'boolean',
     priority: 'string',
     key: 'string',
     timeout: 'string',
@@ -69,9 +74,6 @@ const SPECS: Record<string, FlagSpec> = {
   baseline: { agent: 'string', json: 'boolean' },
 };
 
-const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
-const json = (v: unknown) => out(JSON.stringify(v, null, 2));
-
 async function attached(paths: HostPaths): Promise<HostConnection> {
   const conn = await tryConnect(paths);
   if (!conn) throw new Exit(3, `no host is running for ${paths.workspace}; start one with: agentic-bg start`);
@@ -85,7 +87,7 @@ function priorityOf(p: Parsed): Priority | undefined {
   return v as Priority | undefined;
 }
 
-async function readBatch(from: string): Promise<P.SubmitItem[]> {
+async function readBatch(from: string, workspace: string, allowOutside: boolean): Promise<P.SubmitItem[]> {
   const text =
     from === '-'
       ? await new Promise<string>((resolve) => {
@@ -99,8 +101,10 @@ async function readBatch(from: string): Promise<P.SubmitItem[]> {
           throw new UsageError(`cannot read ${from}: ${e.message}`);
         });
   const items: P.SubmitItem[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.trim()) continue;
     let v: unknown;
     try {
       v = JSON.parse(line);
@@ -111,8 +115,18 @@ async function readBatch(from: string): Promise<P.SubmitItem[]> {
     if (!o || typeof o !== 'object' || typeof o.agent !== 'string' || typeof o.task !== 'string') {
       throw new UsageError(`${from}:${i + 1}: each line needs "agent" and "task" strings`);
     }
+    if (o.files !== undefined && (!Array.isArray(o.files) || o.files.some((f) => typeof f !== 'string')))
+      throw new UsageError(`${from}:${i + 1}: "files" must be an array of strings`);
+    // the same meaning as --file: relative to the workspace, directories expanded, checked
+    if (o.files?.length)
+      o.files = await resolveFileArgs(o.files, {
+        workspace,
+        allowOutside: allowOutside || o.allowOutside === true,
+        label: (f) => `${from}:${i + 1}: file ${f}`,
+      });
+    if (allowOutside) o.allowOutside = true;
     items.push(o);
-  });
+  }
   return items;
 }
 
@@ -125,7 +139,10 @@ async function submit(paths: HostPaths, p: Parsed): Promise<number> {
   const timeout = num(p, 'timeout', 0.001);
   const priority = priorityOf(p);
   const key = str(p, 'key');
-  const items = from !== undefined ? await readBatch(from) : [];
+  const allowOutside = bool(p, 'allow-outside');
+  const items = from !== undefined ? await readBatch(from, paths.workspace, allowOutside) : [];
+  const files =
+    from === undefined ? await resolveFileArgs(list(p, 'file'), { workspace: paths.workspace, allowOutside }) : [];
   const conn = await attached(paths);
   try {
     if (from !== undefined) {
@@ -139,8 +156,9 @@ async function submit(paths: HostPaths, p: Parsed): Promise<number> {
     const r = await conn.request(P.SubmitRequest.type, {
       agent: agent!,
       task: task!,
-      files: list(p, 'file'),
+      files,
       source: 'cli',
+      ...(allowOutside ? { allowOutside } : {}),
       ...(priority ? { priority } : {}),
       ...(key ? { key } : {}),
       ...(timeout !== undefined ? { timeoutMs: Math.round(timeout * 1000) } : {}),
@@ -324,26 +342,24 @@ async function run(argv: string[]): Promise<number> {
 
 // An await that can never settle (a dropped connection) would let Node exit 0 in silence.
 process.on('beforeExit', () => {
+  if (exitStarted()) return;
   process.stderr.write('agentic-bg: lost the connection to the host before an answer came\n');
-  process.exit(1);
+  exitAfterFlush(1);
 });
 
-run(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`agentic-bg: ${err.message}\nrun "agentic-bg --help" for usage\n`);
-      process.exit(2);
-    }
-    if (err instanceof Exit) {
-      process.stderr.write(`agentic-bg: ${err.message}\n`);
-      process.exit(err.code);
-    }
-    if (err instanceof ResponseError) {
-      process.stderr.write(`agentic-bg: ${err.message}\n`);
-      process.exit(err.code === P.ErrorCodes.InvalidParams || err.code === P.ErrorCodes.NotFound ? 2 : 1);
-    }
-    process.stderr.write(`agentic-bg: ${(err as Error)?.message ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+run(process.argv.slice(2)).then(exitAfterFlush, (err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`agentic-bg: ${err.message}\nrun "agentic-bg --help" for usage\n`);
+    return exitAfterFlush(2);
+  }
+  if (err instanceof Exit) {
+    process.stderr.write(`agentic-bg: ${err.message}\n`);
+    return exitAfterFlush(err.code);
+  }
+  if (err instanceof ResponseError) {
+    process.stderr.write(`agentic-bg: ${err.message}\n`);
+    return exitAfterFlush(err.code === P.ErrorCodes.InvalidParams || err.code === P.ErrorCodes.NotFound ? 2 : 1);
+  }
+  process.stderr.write(`agentic-bg: ${(err as Error)?.message ?? String(err)}\n`);
+  exitAfterFlush(1);
+});

@@ -4,7 +4,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { AgentConfig, ResolvedConfig } from '../common/configSchema';
 import type { AgentInfo, ConfigIssue, ConfigState, Finding, HostStatus, TaskInfo } from '../common/model';
-import { PROTOCOL_VERSION } from '../common/protocol';
+import { PROTOCOL_VERSION, type SubmitBatchRequest, type SubmitItem } from '../common/protocol';
+import { checkSubmit } from './submitCheck';
 import type { FileFindings } from './findings/findingsStore';
 import { FindingsStore } from './findings/findingsStore';
 import { Baselines, type RecordResult } from './findings/baselines';
@@ -210,6 +211,28 @@ export class HostCore {
   }
 
   /**
+   * tasks/submit and tasks/submitBatch from any client: each item is checked first (sizes, files
+   * inside the workspace: submitCheck.ts); the ones that pass go to the scheduler in one group
+   * commit, the others answer with their error at their index.
+   */
+  async submit(items: SubmitItem[], source?: string): Promise<SubmitBatchRequest.Result['results']> {
+    const ws = this.opts.paths.workspace;
+    const refused = await Promise.all(items.map((item) => checkSubmit(ws, item)));
+    const ok: SubmitItem[] = [];
+    const at: number[] = [];
+    refused.forEach((why, i) => {
+      if (why === undefined) {
+        ok.push(items[i]!);
+        at.push(i);
+      }
+    });
+    const accepted = ok.length ? await this.scheduler.submit(ok, source) : [];
+    const out: SubmitBatchRequest.Result['results'] = refused.map((why, index) => ({ error: why ?? '', index }));
+    accepted.forEach((r, j) => (out[at[j]!] = 'error' in r ? { error: r.error, index: at[j]! } : r));
+    return out;
+  }
+
+  /**
    * Adds a reason an agent may be held (quarantine, approval, trust). Call `scheduler.pump()`
    * when a gate opens so waiting tasks start.
    */
@@ -393,6 +416,7 @@ export class HostCore {
       healthReasons: reasons,
       launchedBy: this.opts.launchedBy,
       clients: this.clients,
+      waiters: this.scheduler.waitingCount,
       queue: counts,
       rates,
       agents,
