@@ -36,6 +36,7 @@ export type FailureReason =
   | 'memory_limit'
   | 'cancelled'
   | 'spawn_error'
+  | 'too_large' // this task's argv or environment is over what Linux lets a process start with (E2BIG): never retried, not the agent's fault
   | 'output_error' // the agent's output could not be parsed
   | 'rate_limited' // failed and said when to come back (Retry-After): the retry waits at least that long
   | 'host_died' // the host died while the task was running

@@ -16,6 +16,7 @@ import { runOneShot, type OneShotResult } from './oneShot';
 import { argvUses, MAX_ARG_BYTES, readPersona, renderPrompt } from './prompt';
 import type { Monitor } from './monitor';
 import { TaskLimits } from './taskLimits';
+import { taskEnv, taskPayload } from './taskPayload';
 import { substituteArgv } from './substitute';
 import type { Watchdog } from './watchdog';
 
@@ -97,15 +98,7 @@ export class TaskRunner implements Runner {
       };
     if (agent.persistent && this.deps.supervisor)
       return this.deps.supervisor.run(req, onStart).then((o) => this.holdTheLine(agent, o));
-    const payload: AgentTaskPayload = {
-      id: task.id,
-      agent: task.agent,
-      task: task.task,
-      files: task.files,
-      ...(task.params ? { params: task.params } : {}),
-      attempt: req.attempt,
-      workspace: this.deps.workspace,
-    };
+    const payload: AgentTaskPayload = taskPayload(task, req.attempt, this.deps.workspace);
     const json = JSON.stringify(payload);
     const ai = Boolean(agent.prompt || agent.persona);
     let extra: Record<string, string> = {};
@@ -123,10 +116,13 @@ export class TaskRunner implements Runner {
     // the log is only created when the agent prints (outputCapture.ts): after an earlier attempt
     // of this task, remove that attempt's log so a silent one does not show it as its own
     if ((task.attemptLog?.length ?? 0) > 1) await rm(logFile, { force: true }).catch(() => undefined);
+    const payloadFile = join(this.deps.taskLogsDir, `${task.id}.task.json`);
+    const inEnv = taskEnv(payload, json, payloadFile);
+    if (inEnv.byFile) await writeFile(payloadFile, json);
     const env: NodeJS.ProcessEnv = {
       ...this.hostEnv,
       ...agent.env,
-      AGENTIC_TASK: json,
+      ...inEnv.env,
       AGENTIC_WORKSPACE: this.deps.workspace,
     };
     // built-ins run on the host's own Node, which is Electron inside VS Code
@@ -154,6 +150,7 @@ export class TaskRunner implements Runner {
       },
     });
     if (pid !== undefined) watchdog?.untrack(pid);
+    if (inEnv.byFile) await rm(payloadFile, { force: true }).catch(() => undefined);
     const usage = limits.finish();
     const out: RunOutcome =
       res.reason === 'memory_limit'
@@ -181,6 +178,14 @@ export class TaskRunner implements Runner {
     const tail = res.stderrTail.at(-1) ?? tailLines(res.stdout, 1)[0];
     if (res.reason === 'spawn_error')
       return { ...base, reason: 'spawn_error', detail: res.error ?? 'could not start the agent' };
+    if (res.reason === 'too_large') {
+      // the task's own failure: the supervisor never counts it against the agent
+      const n = req.task.files.length;
+      const hint = argvUses(agent.command ?? [], 'files')
+        ? `; \${files} in the command puts all ${n} files into arguments: split the task, or let the agent read them from the task JSON (stdin or AGENTIC_TASK_FILE)`
+        : '';
+      return { ...base, reason: 'too_large', detail: `${res.error ?? 'E2BIG'}${hint}` };
+    }
     if (res.reason === 'timeout')
       return { ...base, reason: 'timeout', detail: `timed out after ${fmtSeconds(req.timeoutMs)}` };
     if (res.reason === 'cancelled') return { ...base, reason: 'cancelled', detail: 'cancelled' };
