@@ -83,7 +83,10 @@ describe('large tasks', () => {
   it('the built-in secrets agent scans a 3000-file batch', async () => {
     const files: Record<string, string> = {};
     for (const f of FILES) files[f] = 'export const x = 1;\n';
-    files[FILES[2999]!] = readFileSync(join(ROOT, 'test/fixtures/secrets/config/settings.py'), 'utf8');
+    const leak = readFileSync(join(ROOT, 'test/fixtures/secrets/config/settings.py'), 'utf8');
+    files[FILES[2999]!] = leak;
+    // not in the task: a scan that lost the file list would scan the workspace and report it
+    files['other/not-in-the-task.py'] = leak;
     const w = await started(files);
     const c = await connect(w);
     try {
