@@ -168,8 +168,8 @@ export class HostCore {
     this.scheduler = new Scheduler({
       store: new TaskStore(this.config.historyLimit),
       journal,
-      // one-shot outcomes feed the supervisor's quarantine (an agent that cannot be spawned)
-      runner: { run: (req, onStart) => runner.run(req, onStart).then((o) => supervisor.observe(req.agent, o)) },
+      // every attempt, one-shot or persistent, and the supervisor hears each outcome (taskRunner.ts)
+      runner,
       logger: this.logger,
       // with --mode applied: concurrency and retries follow the mode the host runs in
       config: () =>

@@ -15,6 +15,7 @@ import { classifyExit, parseRetryAfter, tailLines } from './exitStatus';
 import { runOneShot, type OneShotResult } from './oneShot';
 import { argvUses, MAX_ARG_BYTES, readPersona, renderPrompt } from './prompt';
 import type { Monitor } from './monitor';
+import type { Supervisor } from './supervisor';
 import { TaskLimits } from './taskLimits';
 import { taskEnv, taskPayload } from './taskPayload';
 import { substituteArgv } from './substitute';
@@ -33,8 +34,11 @@ export interface TaskRunnerDeps {
   nodePath?: string;
   /** filters the findings of agents with `baseline: true` */
   baselines?: { filter(agent: string, findings: Finding[]): Promise<FilterResult> };
-  /** runs the tasks of persistent agents (host/agents/supervisor.ts) */
-  supervisor?: Pick<Runner, 'run'>;
+  /**
+   * runs the tasks of persistent agents, and is told every attempt's outcome: only an agent that
+   * cannot be spawned counts against a one-shot one (host/agents/supervisor.ts)
+   */
+  supervisor?: Pick<Supervisor, 'run' | 'observe'>;
 }
 
 /** The JSON an agent receives on stdin and in AGENTIC_TASK: one shape for one-shot and persistent agents. */
@@ -86,7 +90,17 @@ export class TaskRunner implements Runner {
     return { vars };
   }
 
+  /**
+   * The one entry point for an attempt, whatever the agent's kind (the scheduler's Runner): a
+   * persistent agent's task goes to its process through the supervisor, a one-shot agent gets a
+   * process of its own; either way the supervisor hears the outcome here, and only here.
+   */
   async run(req: RunRequest, onStart: (pid: number, startTime?: string) => void): Promise<RunOutcome> {
+    const o = await this.attempt(req, onStart);
+    return this.deps.supervisor ? this.deps.supervisor.observe(req.agent, o) : o;
+  }
+
+  private async attempt(req: RunRequest, onStart: (pid: number, startTime?: string) => void): Promise<RunOutcome> {
     const { task, agent } = req;
     if (agent.kind === 'none')
       return {
