@@ -87,7 +87,7 @@ function priorityOf(p: Parsed): Priority | undefined {
   return v as Priority | undefined;
 }
 
-async function readBatch(from: string, workspace: string, allowOutside: boolean): Promise<P.SubmitItem[]> {
+async function readBatch(from: string, allowOutside: boolean): Promise<P.SubmitItem[]> {
   const text =
     from === '-'
       ? await new Promise<string>((resolve) => {
@@ -117,13 +117,8 @@ async function readBatch(from: string, workspace: string, allowOutside: boolean)
     }
     if (o.files !== undefined && (!Array.isArray(o.files) || o.files.some((f) => typeof f !== 'string')))
       throw new UsageError(`${from}:${i + 1}: "files" must be an array of strings`);
-    // the same meaning as --file: relative to the workspace, directories expanded, checked
-    if (o.files?.length)
-      o.files = await resolveFileArgs(o.files, {
-        workspace,
-        allowOutside: allowOutside || o.allowOutside === true,
-        label: (f) => `${from}:${i + 1}: file ${f}`,
-      });
+    // a machine's batch, like the extension's: its files go as written (a file may be gone since
+    // it was listed); the host refuses, per line, what lies outside the workspace
     if (allowOutside) o.allowOutside = true;
     items.push(o);
   }
@@ -140,7 +135,7 @@ async function submit(paths: HostPaths, p: Parsed): Promise<number> {
   const priority = priorityOf(p);
   const key = str(p, 'key');
   const allowOutside = bool(p, 'allow-outside');
-  const items = from !== undefined ? await readBatch(from, paths.workspace, allowOutside) : [];
+  const items = from !== undefined ? await readBatch(from, allowOutside) : [];
   const files =
     from === undefined ? await resolveFileArgs(list(p, 'file'), { workspace: paths.workspace, allowOutside }) : [];
   const conn = await attached(paths);

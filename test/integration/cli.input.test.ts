@@ -71,7 +71,7 @@ describe('CLI input', () => {
     assert.match(ok.stdout, /the-outside-secret/);
   });
 
-  it('a missing file or an unexpanded glob is exit 2 naming it; nothing is queued', async () => {
+  it('a missing file or an unexpanded glob is exit 2 naming it; a --from line outside is refused by the host', async () => {
     const w = await started({ 'src/a.ts': 'x\n' });
     const missing = await cli(w, ['submit', '--agent', 'cat', '--task', 't', '--file', 'src/nope.ts']);
     assert.equal(missing.code, 2);
@@ -79,15 +79,17 @@ describe('CLI input', () => {
     const glob = await cli(w, ['submit', '--agent', 'cat', '--task', 't', '--file', 'src/*.ts']);
     assert.equal(glob.code, 2);
     assert.match(glob.stderr, /--file src\/\*\.ts: no such file or directory .*a glob is not expanded here/);
+    assert.deepEqual(await cliJson<TaskInfo[]>(w, ['tasks']), []);
+    // a --from batch is a machine's (like the extension's): files as written, the host judges each line
     const batch = await cli(w, ['submit', '--from', '-'], {
       input:
         JSON.stringify({ agent: 'cat', task: 't', files: ['src/a.ts'] }) +
         '\n' +
-        JSON.stringify({ agent: 'cat', task: 't', files: ['gone.ts'] }),
+        JSON.stringify({ agent: 'cat', task: 't', files: [SECRET] }),
     });
-    assert.equal(batch.code, 2);
-    assert.match(batch.stderr, /-:2: file gone\.ts: no such file or directory/);
-    assert.deepEqual(await cliJson<TaskInfo[]>(w, ['tasks']), []);
+    assert.equal(batch.code, 1);
+    assert.match(batch.stdout, /^t\w+\nline 2: file .*secret\.txt is outside the workspace/);
+    assert.equal((await cliJson<TaskInfo[]>(w, ['tasks'])).length, 1);
   });
 
   it('a directory stands for the files below it, without .git, node_modules and .agentic', async () => {
