@@ -165,7 +165,11 @@ export namespace GetTaskRequest {
   export const type = request<Params, Result>('tasks/get');
 }
 
-/** client → host. Resolves when the task reaches a final (or interrupted) state. */
+/**
+ * client → host. Resolves when the task reaches a final (or interrupted) state. A `$/cancelRequest`
+ * for it, or the client's disconnect, ends the wait at once (answered with -32800, cancelled); the
+ * task itself goes on.
+ */
 export namespace WaitTaskRequest {
   export interface Params {
     id: string;
