@@ -13,7 +13,7 @@ import type { Logger } from '../logger';
 import type { RunOutcome, RunRequest, Runner } from '../queue/scheduler';
 import { classifyExit, parseRetryAfter, tailLines } from './exitStatus';
 import { runOneShot, type OneShotResult } from './oneShot';
-import { argvUses, MAX_ARG_BYTES, readPersona, renderPrompt } from './prompt';
+import { argvUses, promptVars } from './prompt';
 import type { Monitor } from './monitor';
 import type { Supervisor } from './supervisor';
 import { TaskLimits } from './taskLimits';
@@ -57,39 +57,6 @@ export class TaskRunner implements Runner {
     return substituteArgv(agent.command ?? [], { ...extra, files, workspace: this.deps.workspace, task });
   }
 
-  /** An AI agent's ${prompt} and ${prompt_file}, or why they cannot be made (a usage error). */
-  private async promptVars(
-    agent: AgentConfig,
-    task: RunRequest['task'],
-  ): Promise<{ vars: Record<string, string> } | { error: string }> {
-    let persona: string | undefined;
-    if (agent.persona) {
-      const r = await readPersona(this.deps.workspace, agent.persona);
-      if ('error' in r) return r;
-      persona = r.text;
-    }
-    const prompt = renderPrompt(agent.prompt, {
-      ...(persona !== undefined ? { persona } : {}),
-      agent: agent.id,
-      task: task.task,
-      files: task.files,
-      ...(task.params ? { params: task.params } : {}),
-      workspace: this.deps.workspace,
-    });
-    const argv = agent.command ?? [];
-    const vars: Record<string, string> = { prompt };
-    if (argvUses(argv, 'prompt') && Buffer.byteLength(prompt) > MAX_ARG_BYTES) {
-      return {
-        error: `the prompt is ${Math.ceil(Buffer.byteLength(prompt) / 1024)} KiB, more than one argument can hold (128 KiB): pass \${prompt_file} instead of \${prompt}`,
-      };
-    }
-    if (argvUses(argv, 'prompt_file')) {
-      vars.prompt_file = join(this.deps.taskLogsDir, `${task.id}.prompt.md`);
-      await writeFile(vars.prompt_file, prompt);
-    }
-    return { vars };
-  }
-
   /**
    * The one entry point for an attempt, whatever the agent's kind (the scheduler's Runner): a
    * persistent agent's task goes to its process through the supervisor, a one-shot agent gets a
@@ -117,7 +84,7 @@ export class TaskRunner implements Runner {
     const ai = Boolean(agent.prompt || agent.persona);
     let extra: Record<string, string> = {};
     if (ai) {
-      const p = await this.promptVars(agent, task);
+      const p = await promptVars(agent, task, this.deps.workspace, this.deps.taskLogsDir);
       if ('error' in p) return { exitCode: null, signal: null, reason: 'usage_error', detail: p.error, findings: [] };
       extra = p.vars;
     }
