@@ -36,6 +36,7 @@ export type FailureReason =
   | 'memory_limit'
   | 'cancelled'
   | 'spawn_error'
+  | 'too_large' // this task's argv or environment is over what Linux lets a process start with (E2BIG): never retried, not the agent's fault
   | 'output_error' // the agent's output could not be parsed
   | 'rate_limited' // failed and said when to come back (Retry-After): the retry waits at least that long
   | 'host_died' // the host died while the task was running
@@ -198,6 +199,8 @@ export interface HostStatus {
   /** how the host was started: a host started by the extension stops when idle and unattended. */
   launchedBy: 'cli' | 'extension' | 'foreground';
   clients: number;
+  /** requests waiting in tasks/wait for a task to end (one is removed when its client cancels or leaves) */
+  waiters?: number;
   queue: QueueCounts;
   rates: { tasksPerMin: number; failureRate: number };
   agents: AgentInfo[];

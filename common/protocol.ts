@@ -111,6 +111,11 @@ export interface SubmitItem {
   key?: string;
   /** per-task timeout in ms; overrides the agent's and the global one. */
   timeoutMs?: number;
+  /**
+   * The user explicitly allowed files outside the workspace (`agentic-bg submit --allow-outside`).
+   * Without it the host refuses a file that is outside the workspace once symlinks are resolved.
+   */
+  allowOutside?: boolean;
 }
 
 /** client → host. Answers once the task is durable in the journal. */
@@ -160,7 +165,11 @@ export namespace GetTaskRequest {
   export const type = request<Params, Result>('tasks/get');
 }
 
-/** client → host. Resolves when the task reaches a final (or interrupted) state. */
+/**
+ * client → host. Resolves when the task reaches a final (or interrupted) state. A `$/cancelRequest`
+ * for it, or the client's disconnect, ends the wait at once (answered with -32800, cancelled); the
+ * task itself goes on.
+ */
 export namespace WaitTaskRequest {
   export interface Params {
     id: string;

@@ -3,13 +3,14 @@
 // 3 host not running.
 import { readFile } from 'node:fs/promises';
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { PRIORITIES, type LogRecord, type Priority, type TaskInfo } from '../common/model';
+import type { LogRecord, TaskInfo } from '../common/model';
 import * as P from '../common/protocol';
-import { bool, list, num, parseArgs, str, UsageError, type FlagSpec, type Parsed } from './cli/args';
-import { fmtFinding, fmtStatus, fmtTask, fmtTasks } from './cli/format';
+import { bool, Exit, num, parseArgs, str, UsageError, type FlagSpec, type Parsed } from './cli/args';
+import { fmtFinding, fmtStatus, fmtTasks } from './cli/format';
+import { exitAfterFlush, exitStarted, json, out } from './cli/output';
 import { runForeground } from './cli/foreground';
-import { startHost, stopHost, tryConnect } from './cli/lifecycle';
-import type { HostConnection } from '../common/node/connect';
+import { attached, startHost, stopHost } from './cli/lifecycle';
+import { submit } from './cli/submit';
 import { formatIssue } from './config/formatIssue';
 import { hostPaths, resolveWorkspace, type HostPaths } from '../common/node/paths';
 import { unsupportedPlatform } from '../common/node/platform';
@@ -22,7 +23,9 @@ usage: agentic-bg <command> [options] [--workspace DIR]
   stop [--timeout S]                                     stop it gracefully (running tasks get S seconds)
   status [--json]                                        health, queue and agents
   submit --agent A --task T [--file F]… [--priority high|medium|low] [--key K] [--timeout S]
-         [--wait] [--json]                               queue a task (--wait: until it ends)
+         [--allow-outside] [--wait] [--json]             queue a task (--wait: until it ends); F is
+                                                         relative to the workspace, a directory
+                                                         stands for the files below it
   submit --from FILE|-                                   a batch of JSON lines {agent, task, files?, …}
   tasks [--state S] [--agent A] [--limit N] [--json]     list tasks, newest first
   cancel ID | retry ID | restart-agent ID
@@ -37,15 +40,6 @@ usage: agentic-bg <command> [options] [--workspace DIR]
 exit codes: 0 ok · 1 failure · 2 bad usage or invalid config · 3 host not running
 `;
 
-class Exit extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const COMMON: FlagSpec = { workspace: 'string', help: 'boolean' };
 const SPECS: Record<string, FlagSpec> = {
   start: { foreground: 'boolean', mode: 'string', json: 'boolean' },
@@ -55,6 +49,7 @@ const SPECS: Record<string, FlagSpec> = {
     agent: 'string',
     task: 'string',
     file: 'list',
+    'allow-outside': 'boolean',
     priority: 'string',
     key: 'string',
     timeout: 'string',
@@ -72,96 +67,6 @@ const SPECS: Record<string, FlagSpec> = {
   baseline: { agent: 'string', json: 'boolean' },
   doctor: { json: 'boolean', agents: 'boolean', 'self-test': 'boolean' },
 };
-
-const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
-const json = (v: unknown) => out(JSON.stringify(v, null, 2));
-
-async function attached(paths: HostPaths): Promise<HostConnection> {
-  const conn = await tryConnect(paths);
-  if (!conn) throw new Exit(3, `no host is running for ${paths.workspace}; start one with: agentic-bg start`);
-  return conn;
-}
-
-function priorityOf(p: Parsed): Priority | undefined {
-  const v = str(p, 'priority');
-  if (v !== undefined && !PRIORITIES.includes(v as Priority))
-    throw new UsageError(`--priority must be one of ${PRIORITIES.join(', ')}, got "${v}"`);
-  return v as Priority | undefined;
-}
-
-async function readBatch(from: string): Promise<P.SubmitItem[]> {
-  const text =
-    from === '-'
-      ? await new Promise<string>((resolve) => {
-          let s = '';
-          process.stdin
-            .setEncoding('utf8')
-            .on('data', (d) => (s += d))
-            .on('end', () => resolve(s));
-        })
-      : await readFile(from, 'utf8').catch((e: Error) => {
-          throw new UsageError(`cannot read ${from}: ${e.message}`);
-        });
-  const items: P.SubmitItem[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch (e) {
-      throw new UsageError(`${from}:${i + 1}: not JSON: ${(e as Error).message}`);
-    }
-    const o = v as P.SubmitItem;
-    if (!o || typeof o !== 'object' || typeof o.agent !== 'string' || typeof o.task !== 'string') {
-      throw new UsageError(`${from}:${i + 1}: each line needs "agent" and "task" strings`);
-    }
-    items.push(o);
-  });
-  return items;
-}
-
-async function submit(paths: HostPaths, p: Parsed): Promise<number> {
-  // all usage errors before connecting: a typo is exit 2 whether or not a host runs
-  const from = str(p, 'from');
-  const agent = str(p, 'agent');
-  const task = str(p, 'task');
-  if (from === undefined && (!agent || !task)) throw new UsageError('submit needs --agent and --task (or --from FILE)');
-  const timeout = num(p, 'timeout', 0.001);
-  const priority = priorityOf(p);
-  const key = str(p, 'key');
-  const items = from !== undefined ? await readBatch(from) : [];
-  const conn = await attached(paths);
-  try {
-    if (from !== undefined) {
-      const r = await conn.request(P.SubmitBatchRequest.type, { items, source: 'cli' });
-      if (bool(p, 'json')) json(r.results);
-      else
-        for (const x of r.results)
-          out('error' in x ? `line ${x.index + 1}: ${x.error}` : `${x.taskId}${x.coalesced ? ' (coalesced)' : ''}`);
-      return r.results.some((x) => 'error' in x) ? 1 : 0;
-    }
-    const r = await conn.request(P.SubmitRequest.type, {
-      agent: agent!,
-      task: task!,
-      files: list(p, 'file'),
-      source: 'cli',
-      ...(priority ? { priority } : {}),
-      ...(key ? { key } : {}),
-      ...(timeout !== undefined ? { timeoutMs: Math.round(timeout * 1000) } : {}),
-    });
-    if (!bool(p, 'wait')) {
-      if (bool(p, 'json')) json(r);
-      else out(`${r.taskId}${r.coalesced ? ' (coalesced with a queued task)' : ''}`);
-      return 0;
-    }
-    const t = await conn.request(P.WaitTaskRequest.type, { id: r.taskId });
-    if (bool(p, 'json')) json(t);
-    else out(fmtTask(t));
-    return t.state === 'succeeded' ? 0 : 1;
-  } finally {
-    conn.close();
-  }
-}
 
 async function logs(paths: HostPaths, p: Parsed): Promise<number> {
   const n = num(p, 'lines', 1) ?? 50;
@@ -341,26 +246,24 @@ async function run(argv: string[]): Promise<number> {
 
 // An await that can never settle (a dropped connection) would let Node exit 0 in silence.
 process.on('beforeExit', () => {
+  if (exitStarted()) return;
   process.stderr.write('agentic-bg: lost the connection to the host before an answer came\n');
-  process.exit(1);
+  exitAfterFlush(1);
 });
 
-run(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`agentic-bg: ${err.message}\nrun "agentic-bg --help" for usage\n`);
-      process.exit(2);
-    }
-    if (err instanceof Exit) {
-      process.stderr.write(`agentic-bg: ${err.message}\n`);
-      process.exit(err.code);
-    }
-    if (err instanceof ResponseError) {
-      process.stderr.write(`agentic-bg: ${err.message}\n`);
-      process.exit(err.code === P.ErrorCodes.InvalidParams || err.code === P.ErrorCodes.NotFound ? 2 : 1);
-    }
-    process.stderr.write(`agentic-bg: ${(err as Error)?.message ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+run(process.argv.slice(2)).then(exitAfterFlush, (err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`agentic-bg: ${err.message}\nrun "agentic-bg --help" for usage\n`);
+    return exitAfterFlush(2);
+  }
+  if (err instanceof Exit) {
+    process.stderr.write(`agentic-bg: ${err.message}\n`);
+    return exitAfterFlush(err.code);
+  }
+  if (err instanceof ResponseError) {
+    process.stderr.write(`agentic-bg: ${err.message}\n`);
+    return exitAfterFlush(err.code === P.ErrorCodes.InvalidParams || err.code === P.ErrorCodes.NotFound ? 2 : 1);
+  }
+  process.stderr.write(`agentic-bg: ${(err as Error)?.message ?? String(err)}\n`);
+  exitAfterFlush(1);
+});

@@ -4,7 +4,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { AgentConfig, ResolvedConfig } from '../common/configSchema';
 import type { AgentInfo, ConfigIssue, ConfigState, Finding, HostStatus, TaskInfo } from '../common/model';
-import { PROTOCOL_VERSION } from '../common/protocol';
+import { PROTOCOL_VERSION, type SubmitBatchRequest, type SubmitItem } from '../common/protocol';
+import { checkSubmit } from './submitCheck';
 import type { FileFindings } from './findings/findingsStore';
 import { FindingsStore } from './findings/findingsStore';
 import { Baselines, type RecordResult } from './findings/baselines';
@@ -169,8 +170,8 @@ export class HostCore {
     this.scheduler = new Scheduler({
       store: new TaskStore(this.config.historyLimit),
       journal,
-      // one-shot outcomes feed the supervisor's quarantine (an agent that cannot be spawned)
-      runner: { run: (req, onStart) => runner.run(req, onStart).then((o) => supervisor.observe(req.agent, o)) },
+      // every attempt, one-shot or persistent, and the supervisor hears each outcome (taskRunner.ts)
+      runner,
       logger: this.logger,
       // with --mode applied: concurrency and retries follow the mode the host runs in
       config: () =>
@@ -209,6 +210,28 @@ export class HostCore {
       mode: this.mode,
       tasks: replay.tasks.length,
     });
+  }
+
+  /**
+   * tasks/submit and tasks/submitBatch from any client: each item is checked first (sizes, files
+   * inside the workspace: submitCheck.ts); the ones that pass go to the scheduler in one group
+   * commit, the others answer with their error at their index.
+   */
+  async submit(items: SubmitItem[], source?: string): Promise<SubmitBatchRequest.Result['results']> {
+    const ws = this.opts.paths.workspace;
+    const refused = await Promise.all(items.map((item) => checkSubmit(ws, item)));
+    const ok: SubmitItem[] = [];
+    const at: number[] = [];
+    refused.forEach((why, i) => {
+      if (why === undefined) {
+        ok.push(items[i]!);
+        at.push(i);
+      }
+    });
+    const accepted = ok.length ? await this.scheduler.submit(ok, source) : [];
+    const out: SubmitBatchRequest.Result['results'] = refused.map((why, index) => ({ error: why ?? '', index }));
+    accepted.forEach((r, j) => (out[at[j]!] = 'error' in r ? { error: r.error, index: at[j]! } : r));
+    return out;
   }
 
   /**
@@ -395,6 +418,7 @@ export class HostCore {
       healthReasons: reasons,
       launchedBy: this.opts.launchedBy,
       clients: this.clients,
+      waiters: this.scheduler.waitingCount,
       queue: counts,
       rates,
       agents,

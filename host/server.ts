@@ -1,7 +1,7 @@
 // Binds the protocol (common/protocol.ts) to the host core, one MessageConnection per client.
 // Nothing but `host/hello` with the right token is answered first. Notifications are coalesced:
 // changes are gathered and flushed at most every 100 ms to every client that said hello.
-import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
 import { timingSafeEqual } from 'node:crypto';
 import type { LogRecord, TaskInfo, TaskState } from '../common/model';
 import { TASK_STATES } from '../common/model';
@@ -22,6 +22,8 @@ interface Client {
   logLevel?: LogRecord['level'];
   logBuffer: LogRecord[];
   unsubscribeLog?: () => void;
+  /** its tasks/wait requests in progress: aborted when it disconnects, so no waiter outlives it */
+  waits: Set<AbortController>;
 }
 
 export class HostServer {
@@ -99,14 +101,14 @@ export class HostServer {
 
   /** Serves one client connection until it closes. */
   attach(conn: MessageConnection): void {
-    const client: Client = { conn, authed: false, name: '?', logBuffer: [] };
+    const client: Client = { conn, authed: false, name: '?', logBuffer: [], waits: new Set() };
     this.clients.add(client);
     const core = this.core;
-    const on = <Par, R>(def: RequestDef<Par, R>, fn: (p: Par) => R | Promise<R>) =>
-      conn.onRequest(def.method, async (params: Par) => {
+    const on = <Par, R>(def: RequestDef<Par, R>, fn: (p: Par, token: CancellationToken) => R | Promise<R>) =>
+      conn.onRequest(def.method, async (params: Par, token: CancellationToken) => {
         if (!client.authed) throw new ResponseError(P.ErrorCodes.Unauthorized, 'send host/hello with the token first');
         try {
-          return await fn((params ?? {}) as Par);
+          return await fn((params ?? {}) as Par, token);
         } catch (err) {
           if (err instanceof ResponseError) throw err;
           if (err instanceof SubmitError) throw new ResponseError(P.ErrorCodes.InvalidState, err.message);
@@ -149,13 +151,13 @@ export class HostServer {
       return { stopping: true as const, running: core.scheduler.runningCount };
     });
     on(P.SubmitRequest.type, async (p) => {
-      const [r] = await core.scheduler.submit([p], p.source ?? client.name);
+      const [r] = await core.submit([p], p.source ?? client.name);
       if (r && 'error' in r) throw new ResponseError(P.ErrorCodes.InvalidParams, r.error);
       return r as P.SubmitRequest.Result;
     });
     on(P.SubmitBatchRequest.type, async (p) => {
       if (!Array.isArray(p.items)) throw new ResponseError(P.ErrorCodes.InvalidParams, 'items must be an array');
-      return { results: await core.scheduler.submit(p.items, p.source ?? client.name) };
+      return { results: await core.submit(p.items, p.source ?? client.name) };
     });
     on(P.ListTasksRequest.type, (p) => {
       const states =
@@ -174,9 +176,27 @@ export class HostServer {
       return { tasks: r.tasks.map(slim), total: r.total };
     });
     on(P.GetTaskRequest.type, (p) => found(core.scheduler.store.get(p.id), p.id));
-    on(P.WaitTaskRequest.type, async (p) => found(await core.scheduler.wait(p.id, p.timeoutMs), p.id));
+    on(P.WaitTaskRequest.type, async (p, token) => {
+      // $/cancelRequest (a client's Ctrl-C, a closed view) or a disconnect ends the wait: the
+      // waiter must not stay in the host until the task ends
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort('cancelled'));
+      client.waits.add(ac);
+      try {
+        const t = await core.scheduler.wait(p.id, p.timeoutMs, ac.signal);
+        if (ac.signal.aborted) throw new ResponseError(REQUEST_CANCELLED, 'tasks/wait cancelled');
+        return found(t, p.id);
+      } finally {
+        sub.dispose();
+        client.waits.delete(ac);
+      }
+    });
     on(P.CancelTaskRequest.type, async (p) => found(await core.scheduler.cancel(p.id), p.id));
-    on(P.RetryTaskRequest.type, (p) => core.scheduler.retry(p.id));
+    on(P.RetryTaskRequest.type, (p) => {
+      // an unknown id is NotFound, as for tasks/cancel (the CLI's exit 2), not an invalid state
+      found(core.scheduler.store.get(p.id), p.id);
+      return core.scheduler.retry(p.id);
+    });
     on(P.TaskLogRequest.type, (p) => {
       found(core.scheduler.store.get(p.id), p.id);
       return core.taskLog(p.id, p.tailBytes);
@@ -237,6 +257,8 @@ export class HostServer {
     });
 
     conn.onClose(() => {
+      for (const ac of client.waits) ac.abort('disconnected');
+      client.waits.clear();
       client.unsubscribeLog?.();
       this.clients.delete(client);
       core.clients = this.clientCount;
@@ -268,6 +290,8 @@ export class HostServer {
 }
 
 const noop = (): void => undefined;
+/** JSON-RPC's (LSP's) code for a request the client cancelled */
+const REQUEST_CANCELLED = -32800;
 
 function found<T>(x: T | undefined, id: string): T {
   if (x === undefined) throw new ResponseError(P.ErrorCodes.NotFound, `no task ${id}`);

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { measureExec, tooLargeDetail } from './execSize';
 import { OutputCapture } from './outputCapture';
 import { groupAlive, groupHasLiveMembers, killGroup, quietErrors } from './processTree';
 
@@ -42,7 +43,8 @@ export interface OneShotResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   /** memory_limit: the signal was aborted with that reason (the limits monitor did it) */
-  reason?: 'timeout' | 'cancelled' | 'memory_limit' | 'spawn_error';
+  /** too_large: Linux refused the argv + environment (E2BIG), which is the task's, not the agent's */
+  reason?: 'timeout' | 'cancelled' | 'memory_limit' | 'spawn_error' | 'too_large';
   error?: string;
   stdout: string;
   stdoutTruncated: boolean;
@@ -129,7 +131,9 @@ function run(opts: OneShotOptions, resolve: (r: OneShotResult) => void): void {
       windowsHide: true,
     });
   } catch (err) {
-    spawnError(`spawn failed: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code === 'E2BIG')
+      resolve({ ...base(), reason: 'too_large', error: tooLargeDetail(measureExec(opts.argv, opts.env)) });
+    else spawnError(`spawn failed: ${(err as Error).message}`);
     return;
   }
 

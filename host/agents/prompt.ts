@@ -7,8 +7,10 @@
 // ${agent}, ${files} (joined with ", "), ${file} (the first), ${params} (the task's params as
 // JSON), ${params.NAME} (one param: a string as is, anything else as JSON), ${workspace}.
 // Unknown ${x} is left as written; $${ is a literal ${.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import type { AgentConfig } from '../../common/configSchema';
+import type { TaskInfo } from '../../common/model';
 
 export interface PromptInput {
   /** the persona file's text, if the agent has one */
@@ -88,4 +90,39 @@ export async function readPersona(workspace: string, file: string): Promise<{ te
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message;
     return { error: `cannot read the persona file ${file}: ${why}` };
   }
+}
+
+/** An AI agent's ${prompt} and ${prompt_file} for one task, or why they cannot be made (a usage error). */
+export async function promptVars(
+  agent: AgentConfig,
+  task: Pick<TaskInfo, 'id' | 'task' | 'files' | 'params'>,
+  workspace: string,
+  taskLogsDir: string,
+): Promise<{ vars: Record<string, string> } | { error: string }> {
+  let persona: string | undefined;
+  if (agent.persona) {
+    const r = await readPersona(workspace, agent.persona);
+    if ('error' in r) return r;
+    persona = r.text;
+  }
+  const prompt = renderPrompt(agent.prompt, {
+    ...(persona !== undefined ? { persona } : {}),
+    agent: agent.id,
+    task: task.task,
+    files: task.files,
+    ...(task.params ? { params: task.params } : {}),
+    workspace,
+  });
+  const argv = agent.command ?? [];
+  const vars: Record<string, string> = { prompt };
+  if (argvUses(argv, 'prompt') && Buffer.byteLength(prompt) > MAX_ARG_BYTES) {
+    return {
+      error: `the prompt is ${Math.ceil(Buffer.byteLength(prompt) / 1024)} KiB, more than one argument can hold (128 KiB): pass \${prompt_file} instead of \${prompt}`,
+    };
+  }
+  if (argvUses(argv, 'prompt_file')) {
+    vars.prompt_file = join(taskLogsDir, `${task.id}.prompt.md`);
+    await writeFile(vars.prompt_file, prompt);
+  }
+  return { vars };
 }

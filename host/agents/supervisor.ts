@@ -27,6 +27,7 @@ import { AgentProcess, fmtMs, type ExitInfo } from './persistentAgent';
 import { runTaskOnProcess, TaskTrace } from './persistentTask';
 import * as policy from './restartPolicy';
 import { substituteArgv } from './substitute';
+import { taskPayload } from './taskPayload';
 import type { Watchdog } from './watchdog';
 
 export type { AgentHealth } from './agentSlot';
@@ -90,15 +91,7 @@ export class Supervisor {
     onStart(proc.pid!);
     this.changed();
     try {
-      const payload = {
-        id: req.task.id,
-        agent: req.task.agent,
-        task: req.task.task,
-        files: req.task.files,
-        ...(req.task.params ? { params: req.task.params } : {}),
-        attempt: req.attempt,
-        workspace: this.d.workspace,
-      };
+      const payload = taskPayload(req.task, req.attempt, this.d.workspace);
       const o = await runTaskOnProcess({
         proc,
         req,

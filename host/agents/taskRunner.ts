@@ -13,9 +13,11 @@ import type { Logger } from '../logger';
 import type { RunOutcome, RunRequest, Runner } from '../queue/scheduler';
 import { classifyExit, parseRetryAfter, tailLines } from './exitStatus';
 import { runOneShot, type OneShotResult } from './oneShot';
-import { argvUses, MAX_ARG_BYTES, readPersona, renderPrompt } from './prompt';
+import { argvUses, promptVars } from './prompt';
 import type { Monitor } from './monitor';
+import type { Supervisor } from './supervisor';
 import { TaskLimits } from './taskLimits';
+import { taskEnv, taskPayload } from './taskPayload';
 import { substituteArgv } from './substitute';
 import type { Watchdog } from './watchdog';
 
@@ -32,8 +34,11 @@ export interface TaskRunnerDeps {
   nodePath?: string;
   /** filters the findings of agents with `baseline: true` */
   baselines?: { filter(agent: string, findings: Finding[]): Promise<FilterResult> };
-  /** runs the tasks of persistent agents (host/agents/supervisor.ts) */
-  supervisor?: Pick<Runner, 'run'>;
+  /**
+   * runs the tasks of persistent agents, and is told every attempt's outcome: only an agent that
+   * cannot be spawned counts against a one-shot one (host/agents/supervisor.ts)
+   */
+  supervisor?: Pick<Supervisor, 'run' | 'observe'>;
 }
 
 /** The JSON an agent receives on stdin and in AGENTIC_TASK: one shape for one-shot and persistent agents. */
@@ -52,40 +57,17 @@ export class TaskRunner implements Runner {
     return substituteArgv(agent.command ?? [], { ...extra, files, workspace: this.deps.workspace, task });
   }
 
-  /** An AI agent's ${prompt} and ${prompt_file}, or why they cannot be made (a usage error). */
-  private async promptVars(
-    agent: AgentConfig,
-    task: RunRequest['task'],
-  ): Promise<{ vars: Record<string, string> } | { error: string }> {
-    let persona: string | undefined;
-    if (agent.persona) {
-      const r = await readPersona(this.deps.workspace, agent.persona);
-      if ('error' in r) return r;
-      persona = r.text;
-    }
-    const prompt = renderPrompt(agent.prompt, {
-      ...(persona !== undefined ? { persona } : {}),
-      agent: agent.id,
-      task: task.task,
-      files: task.files,
-      ...(task.params ? { params: task.params } : {}),
-      workspace: this.deps.workspace,
-    });
-    const argv = agent.command ?? [];
-    const vars: Record<string, string> = { prompt };
-    if (argvUses(argv, 'prompt') && Buffer.byteLength(prompt) > MAX_ARG_BYTES) {
-      return {
-        error: `the prompt is ${Math.ceil(Buffer.byteLength(prompt) / 1024)} KiB, more than one argument can hold (128 KiB): pass \${prompt_file} instead of \${prompt}`,
-      };
-    }
-    if (argvUses(argv, 'prompt_file')) {
-      vars.prompt_file = join(this.deps.taskLogsDir, `${task.id}.prompt.md`);
-      await writeFile(vars.prompt_file, prompt);
-    }
-    return { vars };
+  /**
+   * The one entry point for an attempt, whatever the agent's kind (the scheduler's Runner): a
+   * persistent agent's task goes to its process through the supervisor, a one-shot agent gets a
+   * process of its own; either way the supervisor hears the outcome here, and only here.
+   */
+  async run(req: RunRequest, onStart: (pid: number, startTime?: string) => void): Promise<RunOutcome> {
+    const o = await this.attempt(req, onStart);
+    return this.deps.supervisor ? this.deps.supervisor.observe(req.agent, o) : o;
   }
 
-  async run(req: RunRequest, onStart: (pid: number, startTime?: string) => void): Promise<RunOutcome> {
+  private async attempt(req: RunRequest, onStart: (pid: number, startTime?: string) => void): Promise<RunOutcome> {
     const { task, agent } = req;
     if (agent.kind === 'none')
       return {
@@ -97,20 +79,12 @@ export class TaskRunner implements Runner {
       };
     if (agent.persistent && this.deps.supervisor)
       return this.deps.supervisor.run(req, onStart).then((o) => this.holdTheLine(agent, o));
-    const payload: AgentTaskPayload = {
-      id: task.id,
-      agent: task.agent,
-      task: task.task,
-      files: task.files,
-      ...(task.params ? { params: task.params } : {}),
-      attempt: req.attempt,
-      workspace: this.deps.workspace,
-    };
+    const payload: AgentTaskPayload = taskPayload(task, req.attempt, this.deps.workspace);
     const json = JSON.stringify(payload);
     const ai = Boolean(agent.prompt || agent.persona);
     let extra: Record<string, string> = {};
     if (ai) {
-      const p = await this.promptVars(agent, task);
+      const p = await promptVars(agent, task, this.deps.workspace, this.deps.taskLogsDir);
       if ('error' in p) return { exitCode: null, signal: null, reason: 'usage_error', detail: p.error, findings: [] };
       extra = p.vars;
     }
@@ -123,10 +97,13 @@ export class TaskRunner implements Runner {
     // the log is only created when the agent prints (outputCapture.ts): after an earlier attempt
     // of this task, remove that attempt's log so a silent one does not show it as its own
     if ((task.attemptLog?.length ?? 0) > 1) await rm(logFile, { force: true }).catch(() => undefined);
+    const payloadFile = join(this.deps.taskLogsDir, `${task.id}.task.json`);
+    const inEnv = taskEnv(payload, json, payloadFile);
+    if (inEnv.byFile) await writeFile(payloadFile, json);
     const env: NodeJS.ProcessEnv = {
       ...this.hostEnv,
       ...agent.env,
-      AGENTIC_TASK: json,
+      ...inEnv.env,
       AGENTIC_WORKSPACE: this.deps.workspace,
     };
     // built-ins run on the host's own Node, which is Electron inside VS Code
@@ -154,6 +131,7 @@ export class TaskRunner implements Runner {
       },
     });
     if (pid !== undefined) watchdog?.untrack(pid);
+    if (inEnv.byFile) await rm(payloadFile, { force: true }).catch(() => undefined);
     const usage = limits.finish();
     const out: RunOutcome =
       res.reason === 'memory_limit'
@@ -181,6 +159,14 @@ export class TaskRunner implements Runner {
     const tail = res.stderrTail.at(-1) ?? tailLines(res.stdout, 1)[0];
     if (res.reason === 'spawn_error')
       return { ...base, reason: 'spawn_error', detail: res.error ?? 'could not start the agent' };
+    if (res.reason === 'too_large') {
+      // the task's own failure: the supervisor never counts it against the agent
+      const n = req.task.files.length;
+      const hint = argvUses(agent.command ?? [], 'files')
+        ? `; \${files} in the command puts all ${n} files into arguments: split the task, or let the agent read them from the task JSON (stdin or AGENTIC_TASK_FILE)`
+        : '';
+      return { ...base, reason: 'too_large', detail: `${res.error ?? 'E2BIG'}${hint}` };
+    }
     if (res.reason === 'timeout')
       return { ...base, reason: 'timeout', detail: `timed out after ${fmtSeconds(req.timeoutMs)}` };
     if (res.reason === 'cancelled') return { ...base, reason: 'cancelled', detail: 'cancelled' };

@@ -1,8 +1,10 @@
 // Process entry of the built-in `secrets` agent (bundled to dist/builtin-secrets.js). The host
 // spawns it like any one-shot agent (README: Agents): cwd = workspace root, the task as JSON in
-// AGENTIC_TASK and on stdin. It prints one SARIF 2.1.0 log on stdout and exits 0 (no findings),
+// AGENTIC_TASK (or, when large, in the file AGENTIC_TASK_FILE names) and on stdin. It prints one
+// SARIF 2.1.0 log on stdout and exits 0 (no findings),
 // 1 (findings) or 2 (usage error: a bad or missing task). Anything else is a crash (exit 3), which
 // the host retries. Nothing it writes contains a secret: hits carry redacted messages only.
+import { readFile } from 'node:fs/promises';
 import { parseTask, runTask, UsageError } from './secretsAgent';
 
 const STDIN_TIMEOUT_MS = 10_000;
@@ -12,6 +14,12 @@ const STDIN_TIMEOUT_MS = 10_000;
  * writes the task and keeps the pipe open does not leave us waiting for EOF.
  */
 function readTaskJson(): Promise<string> {
+  // a large task (thousands of files) is in a file; AGENTIC_TASK then holds no files (taskPayload.ts)
+  const file = process.env.AGENTIC_TASK_FILE;
+  if (file)
+    return readFile(file, 'utf8').catch((err: Error) => {
+      throw new UsageError(`no task: AGENTIC_TASK_FILE ${file} cannot be read: ${err.message}`);
+    });
   const fromEnv = process.env.AGENTIC_TASK;
   if (fromEnv !== undefined && fromEnv.trim() !== '') return Promise.resolve(fromEnv);
   if (process.stdin.isTTY) {

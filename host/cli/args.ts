@@ -3,6 +3,16 @@
 
 export class UsageError extends Error {}
 
+/** ends the CLI with this exit code and message (3: no host, …) */
+export class Exit extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface FlagSpec {
   [name: string]: 'string' | 'boolean' | 'list';
 }

@@ -8,6 +8,7 @@ import * as P from '../../common/protocol';
 import { connectHost, HostNotRunningError, type HostConnection } from '../../common/node/connect';
 import { pidAlive } from '../daemon/lock';
 import type { HostPaths } from '../../common/node/paths';
+import { Exit } from './args';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -18,6 +19,13 @@ export async function tryConnect(paths: HostPaths): Promise<HostConnection | und
     if (err instanceof HostNotRunningError) return undefined;
     throw err;
   }
+}
+
+/** The running host's connection, or exit 3 (no host) naming the workspace. */
+export async function attached(paths: HostPaths): Promise<HostConnection> {
+  const conn = await tryConnect(paths);
+  if (!conn) throw new Exit(3, `no host is running for ${paths.workspace}; start one with: agentic-bg start`);
+  return conn;
 }
 
 export interface StartResult {

@@ -60,7 +60,8 @@ export function classifyOutcome(
     t.attempts < t.maxAttempts &&
     o.reason !== 'output_error' &&
     o.reason !== 'no_command' &&
-    o.reason !== 'usage_error'
+    o.reason !== 'usage_error' &&
+    o.reason !== 'too_large'
   ) {
     return {
       state: 'retrying',

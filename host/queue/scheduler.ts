@@ -203,12 +203,20 @@ export class Scheduler extends Dispatcher {
     return t;
   }
 
-  /** Resolves when the task is final (or interrupted), or after timeoutMs with its current state. */
-  wait(id: string, timeoutMs?: number): Promise<TaskInfo | undefined> {
+  /**
+   * Resolves when the task is final (or interrupted), or after timeoutMs with its current state;
+   * an aborted `signal` (the caller cancelled or disconnected) removes the waiter at once.
+   */
+  wait(id: string, timeoutMs?: number, signal?: AbortSignal): Promise<TaskInfo | undefined> {
     const t = this.store.get(id);
     if (!t) return Promise.resolve(undefined);
     if (isFinal(t.state) || t.state === 'interrupted') return Promise.resolve(t);
-    return this.waiters.wait(id, timeoutMs, () => this.store.get(id));
+    return this.waiters.wait(id, timeoutMs, () => this.store.get(id), signal);
+  }
+
+  /** callers waiting in tasks/wait (host/status) */
+  get waitingCount(): number {
+    return this.waiters.size;
   }
 
   rates(): { tasksPerMin: number; failureRate: number } {
