@@ -180,6 +180,7 @@ export class HostCore {
         taskChanged: (t) => this.emit('taskChanged', t),
         tasksRemoved: (ids) => this.emit('tasksRemoved', ids),
         findings: (t, f, b) => this.applyFindings(t, f, b),
+        statusChanged: () => this.emit('statusChanged'),
       },
     });
     await this.reapLeftovers(replay.tasks);
@@ -373,12 +374,22 @@ export class HostCore {
           : 'configuration invalid',
       );
     if (this.recoveredFrom) reasons.push(`task journal was corrupt; original kept at ${this.recoveredFrom}`);
+    const journalDown = this.scheduler.keeper.failure;
+    if (journalDown)
+      reasons.push(
+        `task journal ${this.opts.paths.journal} cannot be written since ${journalDown.since.toISOString()} ` +
+          `(${journalDown.error.message}): new tasks are refused and none start until it can; retrying`,
+      );
     if (rates.tasksPerMin >= 5 && rates.failureRate > 0.5)
       reasons.push(`${Math.round(rates.failureRate * 100)}% of tasks failed in the last minute`);
     const agents = this.agents();
     for (const a of agents) if (a.state === 'quarantined') reasons.push(`agent ${a.id} is quarantined`);
     const health =
-      !this.configState.valid && !this.configState.keptPrevious ? 'error' : reasons.length ? 'degraded' : 'ok';
+      (!this.configState.valid && !this.configState.keptPrevious) || journalDown
+        ? 'error'
+        : reasons.length
+          ? 'degraded'
+          : 'ok';
     return {
       version: HOST_VERSION,
       protocolVersion: PROTOCOL_VERSION,
@@ -421,6 +432,12 @@ export class HostCore {
     // persistent agents: agent/shutdown, then SIGTERM → grace → SIGKILL; awaited until gone
     await this.supervisor?.stop(PERSISTENT_STOP_GRACE_MS);
     this.monitor?.stop(); // nothing is left running; SIGCONT anything still stopped regardless
+    // a journal that could not be written holds state only in memory: one last try to save it
+    if (!(await this.scheduler.keeper.tryNow()))
+      this.logger.error('stopping with a task journal that cannot be written: changes since its failure are lost', {
+        error: String(this.journal.error),
+      });
+    this.scheduler.keeper.stop();
     await this.journal.close();
     await this.watchdog?.close();
     this.logger.info('stopped');

@@ -11,7 +11,7 @@ import type { HostCore } from './hostCore';
 import { HOST_VERSION } from './hostCore';
 import type { HostLog } from './log';
 import { LEVEL_RANK } from './logger';
-import { SubmitError } from './queue/scheduler';
+import { JournalError, SubmitError } from './queue/scheduler';
 
 const FLUSH_MS = 100;
 
@@ -110,6 +110,7 @@ export class HostServer {
         } catch (err) {
           if (err instanceof ResponseError) throw err;
           if (err instanceof SubmitError) throw new ResponseError(P.ErrorCodes.InvalidState, err.message);
+          if (err instanceof JournalError) throw new ResponseError(P.ErrorCodes.Unavailable, err.message);
           core.logger.error('request failed', { method: def.method, error: String(err) });
           throw new ResponseError(-32603, `internal error in ${def.method}: ${(err as Error).message}`);
         }

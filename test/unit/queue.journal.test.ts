@@ -362,8 +362,8 @@ describe('Journal', () => {
       results.map((r) => r.status),
       ['rejected', 'rejected'],
     );
-    await assert.rejects(journal.append(put(task('c'))), /failed earlier/);
-    await assert.rejects(journal.flush(), /failed earlier/);
+    await assert.rejects(journal.append(put(task('c'))), /cannot be written/);
+    await assert.rejects(journal.flush(), /cannot be written/);
     assert.ok(journal.error);
     await journal.close(); // still closes without throwing
   });
