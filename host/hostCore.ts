@@ -39,6 +39,8 @@ export interface HostCoreOptions {
   socket: string;
   /** false in tests that do not need the kill -9 safety net */
   watchdog?: boolean;
+  /** the watchdog's shell (tests: one that cannot be spawned, to drive a missing watchdog) */
+  watchdogShell?: () => string;
   /** untrusted workspace (--restricted): `command` agents are refused, built-ins run */
   restricted?: boolean;
   /** --require-approval: `command` agents wait for agents/approve at their current hash */
@@ -130,7 +132,11 @@ export class HostCore {
       });
     }
     if (replay.tornTail) this.logger.warn('ignored a torn last line in the task journal (the host died mid-write)');
-    if (this.opts.watchdog !== false) this.watchdog = Watchdog.start(this.logger);
+    if (this.opts.watchdog !== false)
+      this.watchdog = Watchdog.start(this.logger, {
+        onChange: () => this.emit('statusChanged'),
+        ...(this.opts.watchdogShell ? { shell: this.opts.watchdogShell } : {}),
+      });
     this.baselines = new Baselines(`${paths.dataDir}/baseline.json`, this.logger);
     this.monitor = new Monitor({
       logger: this.logger,
@@ -384,6 +390,12 @@ export class HostCore {
       reasons.push(`${Math.round(rates.failureRate * 100)}% of tasks failed in the last minute`);
     const agents = this.agents();
     for (const a of agents) if (a.state === 'quarantined') reasons.push(`agent ${a.id} is quarantined`);
+    const noWatchdog = this.watchdog?.missing;
+    if (noWatchdog)
+      reasons.push(
+        `the watchdog is not running since ${noWatchdog.since.toISOString()}: agents would outlive a crash of the ` +
+          `host; respawning it (${noWatchdog.respawns} respawn(s) so far)`,
+      );
     const health =
       (!this.configState.valid && !this.configState.keptPrevious) || journalDown
         ? 'error'
