@@ -4,7 +4,7 @@
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { timingSafeEqual } from 'node:crypto';
 import type { LogRecord, TaskInfo, TaskState } from '../common/model';
-import { TASK_STATES } from '../common/model';
+import { TASK_STATES, isFinal } from '../common/model';
 import * as P from '../common/protocol';
 import type { RequestDef } from '../common/protocol';
 import type { HostCore } from './hostCore';
@@ -32,6 +32,8 @@ export class HostServer {
   private statusDirty = false;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** task and findings notifications, in order; one that tells of an end waits until it is durable */
+  private told: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly core: HostCore,
@@ -84,10 +86,19 @@ export class HostServer {
     this.removed = new Set();
     this.findings = [];
     this.statusDirty = false;
+    const tell = (): void => {
+      for (const c of authed) {
+        if (tasks) void c.conn.sendNotification(P.TasksNotification.type.method, tasks).catch(() => undefined);
+        for (const f of findings)
+          void c.conn.sendNotification(P.FindingsNotification.type.method, f).catch(() => undefined);
+      }
+    };
+    // a client told that a task ended (and its findings) is told what survives a crash: such a
+    // notification goes once the end is on disk (at once when it is already; later ones queue behind)
+    if (tasks?.changed.some((t) => isFinal(t.state) || t.state === 'interrupted'))
+      this.told = this.told.then(() => this.core.scheduler.durable()).then(tell, () => undefined);
+    else if (tasks || findings.length) this.told = this.told.then(tell);
     for (const c of authed) {
-      if (tasks) void c.conn.sendNotification(P.TasksNotification.type.method, tasks).catch(() => undefined);
-      for (const f of findings)
-        void c.conn.sendNotification(P.FindingsNotification.type.method, f).catch(() => undefined);
       if (status) {
         void c.conn.sendNotification(P.StatusNotification.type.method, status).catch(() => undefined);
         void c.conn

@@ -262,7 +262,9 @@ export class Scheduler extends Dispatcher {
     if (!t) return Promise.resolve(undefined);
     // its end may still be in the journal's lazy window: answered once it is durable
     if (isFinal(t.state) || t.state === 'interrupted') return this.durable().then(() => t);
-    return this.waiters.wait(id, timeoutMs, () => this.store.get(id));
+    return this.waiters
+      .wait(id, timeoutMs, () => this.store.get(id))
+      .then((x) => (x && (isFinal(x.state) || x.state === 'interrupted') ? this.durable().then(() => x) : x));
   }
 
   rates(): { tasksPerMin: number; failureRate: number } {
