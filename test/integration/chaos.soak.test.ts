@@ -61,11 +61,16 @@ class Ledger {
   readonly durableSuccess = new Map<string, number>();
   /** write task id → runs.log line count at the kill when the journal on disk said it was running */
   readonly runningAtCrash = new Map<string, number>();
+  /** every host and watchdog process the soak saw: none may be left at the end */
+  readonly processes = new Set<number>();
   kills = 0;
   killsAfterTold = 0;
   agentKills = 0;
 
-  constructor(readonly ws: string) {}
+  constructor(
+    readonly ws: string,
+    readonly marker: string,
+  ) {}
 
   runs(): RunLog {
     return lines(join(this.ws, 'runs.log'));
@@ -73,6 +78,8 @@ class Ledger {
 
   /** kill -9 of the host, then what its journal says on disk (all of it survives a process death) */
   async killHost(pid: number): Promise<void> {
+    this.processes.add(pid);
+    for (const w of childrenNamed(pid, 'agentic-watchdog')) this.processes.add(w);
     try {
       process.kill(pid, 'SIGKILL');
     } catch (err) {
@@ -83,6 +90,9 @@ class Ledger {
       throw new Error(`the host (pid ${pid}) died before the soak killed it: ${String(err)}\n${log.join('\n')}`);
     }
     await until(() => !pidAlive(pid), 10_000, 'the host to die');
+    // its agents die with it (the watchdog); only then is runs.log complete for this host: an
+    // agent spawned just before the kill may write its start line a little later
+    await until(() => pidsWithMarker(this.marker).length === 0, 10_000, 'the agents to die with the host');
     this.kills++;
     const at = this.runs().length;
     for (const t of parseJournal(join(this.ws, '.agentic', 'queue.jsonl'))) {
@@ -123,7 +133,7 @@ async function soak(opts: { tasks: number; seed: number }): Promise<void> {
   const rnd = mulberry32(opts.seed);
   const marker = `soak-${process.pid}-${opts.seed}`;
   const ws = workspace(marker);
-  const ledger = new Ledger(ws);
+  const ledger = new Ledger(ws, marker);
   let n = 0;
   const next = () => n++;
   while (n < opts.tasks) {
@@ -176,6 +186,8 @@ async function soak(opts: { tasks: number; seed: number }): Promise<void> {
   } finally {
     c.close();
   }
+  ledger.processes.add(c.hello.pid);
+  for (const w of childrenNamed(c.hello.pid, 'agentic-watchdog')) ledger.processes.add(w);
   assert.equal((await cli(ws, ['stop', '--timeout', '5'])).code, 0);
 
   const runs = ledger.runs();
@@ -203,6 +215,19 @@ async function soak(opts: { tasks: number; seed: number }): Promise<void> {
   // nothing of the workspace is left: no agent, no host, no watchdog of its hosts
   await until(() => pidsWithMarker(marker).length === 0, 10_000, 'no agent of the soak left');
   assert.deepEqual(processesOf(ws), [], 'processes of the workspace left');
+  await until(() => [...ledger.processes].every((p) => !pidAlive(p)), 10_000, 'no host or watchdog of the soak left');
+}
+
+/** live children of pid whose command line contains name */
+function childrenNamed(pid: number, name: string): number[] {
+  return pidsWithMarker(name).filter((p) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** live processes started for this workspace (agents carry AGENTIC_WORKSPACE) */
@@ -230,7 +255,7 @@ describe('chaos soak', () => {
   it('kill -9 right after each success is told: no such task runs again, a write task is not parked', async () => {
     const marker = `told-${process.pid}`;
     const ws = workspace(marker);
-    const ledger = new Ledger(ws);
+    const ledger = new Ledger(ws, marker);
     for (let i = 0; i < 8; i++) {
       const agent = i % 4 === 3 ? 'wr' : 'rd';
       const { c, pid } = await startHost(ws);
