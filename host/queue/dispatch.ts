@@ -300,7 +300,10 @@ export abstract class Dispatcher {
       this.compacting = j
         .compact(this.store.snapshot())
         .then(() => this.deps.logger.debug('journal compacted', { bytes: j.bytes }))
-        .catch((err: unknown) => this.deps.logger.error('journal compaction failed', { error: String(err) }))
+        .catch((err: unknown) => {
+          this.deps.logger.error('journal compaction failed', { error: String(err) });
+          this.keeper.noteFailure(); // if it left the journal unwritable, recover it
+        })
         .finally(() => (this.compacting = undefined));
     }
     return done;
