@@ -42,6 +42,8 @@ export interface HostCoreOptions {
   socket: string;
   /** false in tests that do not need the kill -9 safety net */
   watchdog?: boolean;
+  /** the watchdog's shell (tests: one that cannot be spawned, to drive a missing watchdog) */
+  watchdogShell?: () => string;
   /** untrusted workspace (--restricted): `command` agents are refused, built-ins run */
   restricted?: boolean;
   /** --require-approval: `command` agents wait for agents/approve at their current hash */
@@ -133,7 +135,11 @@ export class HostCore {
       });
     }
     if (replay.tornTail) this.logger.warn('ignored a torn last line in the task journal (the host died mid-write)');
-    if (this.opts.watchdog !== false) this.watchdog = Watchdog.start(this.logger);
+    if (this.opts.watchdog !== false)
+      this.watchdog = Watchdog.start(this.logger, {
+        onChange: () => this.emit('statusChanged'),
+        ...(this.opts.watchdogShell ? { shell: this.opts.watchdogShell } : {}),
+      });
     this.baselines = new Baselines(`${paths.dataDir}/baseline.json`, this.logger);
     this.monitor = new Monitor({
       logger: this.logger,
@@ -183,6 +189,7 @@ export class HostCore {
         taskChanged: (t) => this.emit('taskChanged', t),
         tasksRemoved: (ids) => this.emit('tasksRemoved', ids),
         findings: (t, f, b) => this.applyFindings(t, f, b),
+        statusChanged: () => this.emit('statusChanged'),
       },
     });
     await this.reapLeftovers(replay.tasks);
@@ -398,12 +405,28 @@ export class HostCore {
           : 'configuration invalid',
       );
     if (this.recoveredFrom) reasons.push(`task journal was corrupt; original kept at ${this.recoveredFrom}`);
+    const journalDown = this.scheduler.keeper.failure;
+    if (journalDown)
+      reasons.push(
+        `task journal ${this.opts.paths.journal} cannot be written since ${journalDown.since.toISOString()} ` +
+          `(${journalDown.error.message}): new tasks are refused and none start until it can; retrying`,
+      );
     if (rates.tasksPerMin >= 5 && rates.failureRate > 0.5)
       reasons.push(`${Math.round(rates.failureRate * 100)}% of tasks failed in the last minute`);
     const agents = this.agents();
     for (const a of agents) if (a.state === 'quarantined') reasons.push(`agent ${a.id} is quarantined`);
+    const noWatchdog = this.watchdog?.missing;
+    if (noWatchdog)
+      reasons.push(
+        `the watchdog is not running since ${noWatchdog.since.toISOString()}: agents would outlive a crash of the ` +
+          `host; respawning it (${noWatchdog.respawns} respawn(s) so far)`,
+      );
     const health =
-      !this.configState.valid && !this.configState.keptPrevious ? 'error' : reasons.length ? 'degraded' : 'ok';
+      (!this.configState.valid && !this.configState.keptPrevious) || journalDown
+        ? 'error'
+        : reasons.length
+          ? 'degraded'
+          : 'ok';
     return {
       version: HOST_VERSION,
       protocolVersion: PROTOCOL_VERSION,
@@ -447,6 +470,12 @@ export class HostCore {
     // persistent agents: agent/shutdown, then SIGTERM → grace → SIGKILL; awaited until gone
     await this.supervisor?.stop(PERSISTENT_STOP_GRACE_MS);
     this.monitor?.stop(); // nothing is left running; SIGCONT anything still stopped regardless
+    // a journal that could not be written holds state only in memory: one last try to save it
+    if (!(await this.scheduler.keeper.tryNow()))
+      this.logger.error('stopping with a task journal that cannot be written: changes since its failure are lost', {
+        error: String(this.journal.error),
+      });
+    this.scheduler.keeper.stop();
     await this.journal.close();
     await this.watchdog?.close();
     this.logger.info('stopped');

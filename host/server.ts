@@ -4,14 +4,14 @@
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
 import { timingSafeEqual } from 'node:crypto';
 import type { LogRecord, TaskInfo, TaskState } from '../common/model';
-import { TASK_STATES } from '../common/model';
+import { TASK_STATES, isFinal } from '../common/model';
 import * as P from '../common/protocol';
 import type { RequestDef } from '../common/protocol';
 import type { HostCore } from './hostCore';
 import { HOST_VERSION } from './hostCore';
 import type { HostLog } from './log';
 import { LEVEL_RANK } from './logger';
-import { SubmitError } from './queue/scheduler';
+import { JournalError, SubmitError } from './queue/scheduler';
 
 const FLUSH_MS = 100;
 
@@ -34,6 +34,8 @@ export class HostServer {
   private statusDirty = false;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** task and findings notifications, in order; one that tells of an end waits until it is durable */
+  private told: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly core: HostCore,
@@ -86,10 +88,19 @@ export class HostServer {
     this.removed = new Set();
     this.findings = [];
     this.statusDirty = false;
+    const tell = (): void => {
+      for (const c of authed) {
+        if (tasks) void c.conn.sendNotification(P.TasksNotification.type.method, tasks).catch(() => undefined);
+        for (const f of findings)
+          void c.conn.sendNotification(P.FindingsNotification.type.method, f).catch(() => undefined);
+      }
+    };
+    // a client told that a task ended (and its findings) is told what survives a crash: such a
+    // notification goes once the end is on disk (at once when it is already; later ones queue behind)
+    if (tasks?.changed.some((t) => isFinal(t.state) || t.state === 'interrupted'))
+      this.told = this.told.then(() => this.core.scheduler.durable()).then(tell, () => undefined);
+    else if (tasks || findings.length) this.told = this.told.then(tell);
     for (const c of authed) {
-      if (tasks) void c.conn.sendNotification(P.TasksNotification.type.method, tasks).catch(() => undefined);
-      for (const f of findings)
-        void c.conn.sendNotification(P.FindingsNotification.type.method, f).catch(() => undefined);
       if (status) {
         void c.conn.sendNotification(P.StatusNotification.type.method, status).catch(() => undefined);
         void c.conn
@@ -112,6 +123,7 @@ export class HostServer {
         } catch (err) {
           if (err instanceof ResponseError) throw err;
           if (err instanceof SubmitError) throw new ResponseError(P.ErrorCodes.InvalidState, err.message);
+          if (err instanceof JournalError) throw new ResponseError(P.ErrorCodes.Unavailable, err.message);
           core.logger.error('request failed', { method: def.method, error: String(err) });
           throw new ResponseError(-32603, `internal error in ${def.method}: ${(err as Error).message}`);
         }

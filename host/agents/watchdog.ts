@@ -2,7 +2,8 @@
 // commands that cannot be made to watch their parent, so the host keeps ONE tiny `sh` process
 // holding a pipe from it: the host writes `+PGID` / `-PGID` lines as agent process groups start and
 // end; when the pipe reaches EOF — the host exited or died, the kernel closes its end either way —
-// the watchdog kills every group still recorded and exits.
+// the watchdog kills every group still recorded and exits. A watchdog that dies is always
+// respawned, with backoff, and told every recorded group; while none runs the host's health says so.
 //
 // Why sh and not node: an idle sh costs ~1 MB, a node process ~40 MB. The loop uses only shell
 // builtins (read, case, parameter expansion), so a line never costs a fork.
@@ -42,20 +43,42 @@ exit 0
 `;
 
 const CLOSE_WAIT_MS = 5000;
-const MAX_RESPAWNS = 1;
+/** respawn backoff: doubles per watchdog that died young, back to the first once one lived long */
+const FIRST_RESPAWN_MS = 100;
+const MAX_RESPAWN_MS = 10_000;
+const STABLE_MS = 30_000;
+
+export interface WatchdogOptions {
+  /** the shell that runs the script; tests pass a missing one to make spawns fail */
+  shell?: () => string;
+  /** the watchdog went missing or is back (the host's health shows it) */
+  onChange?: () => void;
+}
 
 export class Watchdog {
   private child: ChildProcess | undefined;
   private readonly tracked = new Set<number>();
   private respawns = 0;
   private closing = false;
+  private respawnTimer: NodeJS.Timeout | undefined;
+  private nextDelayMs = FIRST_RESPAWN_MS;
+  private spawnedAt = 0;
+  private missingSince: Date | undefined;
 
-  private constructor(private readonly logger: Logger) {}
+  private constructor(
+    private readonly logger: Logger,
+    private readonly opts: WatchdogOptions,
+  ) {}
 
-  static start(logger: Logger = nullLogger): Watchdog {
-    const w = new Watchdog(logger.child({ component: 'watchdog' }));
+  static start(logger: Logger = nullLogger, opts: WatchdogOptions = {}): Watchdog {
+    const w = new Watchdog(logger.child({ component: 'watchdog' }), opts);
     w.spawnChild();
     return w;
+  }
+
+  /** since when no watchdog runs (it died and its respawn is pending), or undefined */
+  get missing(): { since: Date; respawns: number } | undefined {
+    return this.missingSince && !this.closing ? { since: this.missingSince, respawns: this.respawns } : undefined;
   }
 
   /** pid of the running watchdog process, if any. */
@@ -82,6 +105,8 @@ export class Watchdog {
    */
   async close(): Promise<void> {
     this.closing = true;
+    if (this.respawnTimer) clearTimeout(this.respawnTimer);
+    this.respawnTimer = undefined;
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     child.ref(); // keep the loop alive until it has exited, so the caller's await completes
@@ -116,8 +141,9 @@ export class Watchdog {
 
   private spawnChild(): void {
     let child: ChildProcess;
+    this.spawnedAt = Date.now();
     try {
-      child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'agentic-watchdog'], {
+      child = spawn(this.opts.shell?.() ?? '/bin/sh', ['-c', WATCHDOG_SCRIPT, 'agentic-watchdog'], {
         // detached: its own session and group, so a signal to the host's group (Ctrl-C in the
         // terminal that ran `agentic-bg start --foreground`) does not take it down with the host.
         detached: true,
@@ -127,6 +153,7 @@ export class Watchdog {
       });
     } catch (err) {
       this.logger.error('cannot start the watchdog', { error: (err as Error).message });
+      this.gone();
       return;
     }
     this.child = child;
@@ -143,6 +170,11 @@ export class Watchdog {
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
     if (child.pid !== undefined) {
       this.logger.debug('watchdog started', { pid: child.pid });
+      if (this.missingSince) {
+        this.missingSince = undefined;
+        this.logger.info('watchdog running again', { pid: child.pid, respawns: this.respawns });
+        this.opts.onChange?.();
+      }
       // After a respawn, the new watchdog must know every group the old one was guarding.
       if (this.tracked.size) this.send([...this.tracked].map((p) => `+${p}\n`).join(''));
     }
@@ -153,11 +185,26 @@ export class Watchdog {
     this.child = undefined;
     if (this.closing) return;
     this.logger.error('watchdog exited unexpectedly', { pid: child.pid, code, signal });
-    if (this.respawns >= MAX_RESPAWNS) {
-      this.logger.error('watchdog not respawned again: agents may outlive a crash of the host');
-      return;
+    this.gone();
+  }
+
+  /** no watchdog runs: say so, and respawn it after the backoff (always: never give up) */
+  private gone(): void {
+    if (this.closing || this.respawnTimer) return;
+    if (Date.now() - this.spawnedAt >= STABLE_MS) this.nextDelayMs = FIRST_RESPAWN_MS;
+    const delay = this.nextDelayMs;
+    this.nextDelayMs = Math.min(delay * 2, MAX_RESPAWN_MS);
+    if (!this.missingSince) {
+      this.missingSince = new Date();
+      this.opts.onChange?.();
     }
-    this.respawns++;
-    this.spawnChild();
+    this.logger.warn('respawning the watchdog', { inMs: delay, respawns: this.respawns });
+    this.respawnTimer = setTimeout(() => {
+      this.respawnTimer = undefined;
+      if (this.closing) return;
+      this.respawns++;
+      this.spawnChild();
+    }, delay);
+    this.respawnTimer.unref(); // the watchdog must never be what keeps the host alive
   }
 }

@@ -10,6 +10,8 @@ export class Attempt implements RunRequest {
   readonly abort = new TaskAbort();
   /** settles once the outcome is applied (finish) */
   done: Promise<void> | undefined;
+  /** a write task whose start record could not be made durable: it was never spawned */
+  notStarted = false;
 
   constructor(
     readonly task: TaskInfo,

@@ -24,6 +24,7 @@ import type { RunOutcome, SchedulerDeps } from './schedulerTypes';
 import type { TaskStore } from './taskStore';
 import { TaskWaiters } from './waiters';
 import { Attempt } from './attempt';
+import { JournalKeeper } from './journalKeeper';
 
 export type Running = Attempt;
 
@@ -44,6 +45,13 @@ export abstract class Dispatcher {
   protected readonly waiters = new TaskWaiters();
   protected draining = false;
   private compacting: Promise<void> | undefined;
+  /** recovers the journal after a failed write; no task starts while it cannot be written */
+  readonly keeper: JournalKeeper;
+  /**
+   * keys of tasks whose submit is not durable yet, with how many such submits are in flight: a
+   * task is never started before its record is on disk (a refused submit is rolled back).
+   */
+  protected readonly heldKeys = new Map<string, number>();
   protected readonly now: () => number;
   protected readonly random: () => number;
   /** finish times (ms) of the last minute, for status rates; negative: the task failed */
@@ -59,7 +67,8 @@ export abstract class Dispatcher {
       const limit = cfg.mode === 'development' ? 1 : a.concurrency;
       return (this.runningByAgent.get(id) ?? 0) < limit;
     },
-    isKeyRunning: (key: string) => this.store.isKeyRunning(key),
+    // a held key's task waits like one whose key runs, without blocking the ones behind it
+    isKeyRunning: (key: string) => this.store.isKeyRunning(key) || (this.heldKeys.size !== 0 && this.heldKeys.has(key)),
   };
 
   constructor(protected readonly deps: SchedulerDeps) {
@@ -67,6 +76,20 @@ export abstract class Dispatcher {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.retries = new RetryTimer(deps.store, this.now, () => this.releaseRetries());
+    this.keeper = new JournalKeeper({
+      journal: deps.journal,
+      logger: deps.logger,
+      snapshot: () => this.store.snapshot(),
+      onChange: () => {
+        this.deps.events.statusChanged?.();
+        this.pump();
+      },
+    });
+  }
+
+  /** resolves once every record appended so far is durable (waiting through a journal outage) */
+  durable(): Promise<void> {
+    return this.keeper.durable();
   }
 
   get runningCount(): number {
@@ -100,7 +123,7 @@ export abstract class Dispatcher {
 
   /** Starts as many queued tasks as the limits allow. */
   pump(): void {
-    if (this.draining || this.queue.size === 0) return;
+    if (this.draining || this.queue.size === 0 || this.deps.journal.error) return;
     const cfg = this.deps.config();
     if (!cfg.enabled) return;
     const max = cfg.mode === 'development' ? 1 : cfg.maxConcurrentAgents;
@@ -133,7 +156,13 @@ export abstract class Dispatcher {
     let outcome: Promise<RunOutcome>;
     if (agent.effects === 'write') {
       // a write agent's start must be durable before it acts, so a crash parks it as interrupted
-      outcome = this.append([put(t)]).then(() => this.deps.runner.run(a, onStart));
+      outcome = this.append([put(t)]).then(
+        () => this.deps.runner.run(a, onStart),
+        () => {
+          a.notStarted = true; // the journal failed: finish() puts it back, the attempt not counted
+          return spawnError('the task journal cannot be written');
+        },
+      );
     } else {
       try {
         outcome = this.deps.runner.run(a, onStart);
@@ -172,6 +201,15 @@ export abstract class Dispatcher {
     const now = new Date(nowMs);
     const iso = now.toISOString();
     const t = this.store.get(id)!;
+    if (a.notStarted) {
+      // never spawned: back to the queue as it was; it starts once the journal is writable again
+      t.attempts--;
+      t.attemptLog = t.attemptLog?.filter((r) => r !== rec);
+      this.store.transition(id, 'queued', { startedAt: undefined }, now);
+      this.enqueue(t, nowMs);
+      this.deps.events.taskChanged(t);
+      return;
+    }
     rec.finishedAt = iso;
     rec.exitCode = o.exitCode;
     rec.signal = o.signal;
@@ -206,17 +244,22 @@ export abstract class Dispatcher {
       this.retries.ids.add(id);
       this.retries.arm(!this.draining);
     }
-    if (isFinal(t.state)) {
-      this.recentFinishes.push(v.failed ? -nowMs : nowMs);
-      this.waiters.settle(t);
-    } else if (t.state === 'interrupted') this.waiters.settle(t);
+    const ends = isFinal(t.state) || t.state === 'interrupted';
+    if (isFinal(t.state)) this.recentFinishes.push(v.failed ? -nowMs : nowMs);
     this.deps.events.taskChanged(t);
-    if (dropped.length) {
-      const records: JournalRecord[] = [put(t)];
-      for (const d of dropped) records.push({ v: 1, op: 'del', id: d });
-      this.deps.events.tasksRemoved(dropped);
-      this.record(records);
-    } else this.record([put(t)]);
+    const records: JournalRecord[] = [put(t)];
+    for (const d of dropped) records.push({ v: 1, op: 'del', id: d });
+    if (dropped.length) this.deps.events.tasksRemoved(dropped);
+    if (ends && this.waiters.has(id)) {
+      // a waiter is told only what survives a crash: its end is written now, not lazily, and
+      // through a journal outage it waits for the recovery (which writes this state too)
+      this.append(records)
+        .catch(() => this.keeper.durable())
+        .then(
+          () => this.waiters.settle(t),
+          () => undefined, // the journal closed: the host is stopping, its connections go with it
+        );
+    } else this.record(records);
     this.pump();
   }
 
@@ -249,14 +292,18 @@ export abstract class Dispatcher {
     const j = this.deps.journal;
     const done = j.appendMany(records, { lazy }).catch((err: unknown) => {
       this.deps.logger.error('journal write failed', { error: String(err) });
+      this.keeper.noteFailure();
       throw err;
     });
-    if (!this.compacting && j.shouldCompact()) {
+    if (!this.compacting && !j.error && j.shouldCompact()) {
       // the snapshot holds every change appended so far, so nothing is lost by the rewrite
       this.compacting = j
         .compact(this.store.snapshot())
         .then(() => this.deps.logger.debug('journal compacted', { bytes: j.bytes }))
-        .catch((err: unknown) => this.deps.logger.error('journal compaction failed', { error: String(err) }))
+        .catch((err: unknown) => {
+          this.deps.logger.error('journal compaction failed', { error: String(err) });
+          this.keeper.noteFailure(); // if it left the journal unwritable, recover it
+        })
         .finally(() => (this.compacting = undefined));
     }
     return done;

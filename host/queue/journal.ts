@@ -171,6 +171,10 @@ export class Journal {
     return this.liveBytes;
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** the error that stopped the journal, if any (the host reports it as unhealthy) */
   get error(): Error | undefined {
     return this.failure;
@@ -198,6 +202,25 @@ export class Journal {
     if (this.openBatch) urge(this.openBatch);
     this.openBatch = undefined;
     const done = this.chain.then(() => this.rewrite(text));
+    this.chain = done.catch(() => undefined);
+    return done;
+  }
+
+  /**
+   * After a failure (error is set): rewrites the file atomically with just these tasks — the
+   * caller's whole current state, so whatever the failed groups held is in it — and accepts
+   * appends again. Rejects, still failed, while the disk refuses the rewrite; the caller retries.
+   */
+  recover(tasks: TaskInfo[]): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (!this.failure) return this.flush();
+    let text: string;
+    try {
+      text = tasks.map((task) => serializeRecord({ v: 1, op: 'put', task })).join('');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const done = this.chain.then(() => this.rewriteAfterFailure(text));
     this.chain = done.catch(() => undefined);
     return done;
   }
@@ -322,14 +345,28 @@ export class Journal {
     if (this.failure) throw this.failedError();
   }
 
+  private async rewriteAfterFailure(text: string): Promise<void> {
+    // The old handle's state is unknown (a failed sync, or already closed by a failed
+    // compaction): it is closed, and what is on disk is replaced as a whole, never appended to.
+    await this.handle.close().catch(() => undefined);
+    await writeAtomic(this.file, text, this.durable, () => this.stats.fsyncs++);
+    this.handle = await openForAppend(this.file, this.durable);
+    this.size = (await this.handle.stat()).size;
+    this.liveBytes = Buffer.byteLength(text);
+    this.failure = undefined;
+  }
+
   private closedError(): Error {
     return new Error(`queue journal ${this.file} is closed`);
   }
 
   private failedError(): Error {
-    return new Error(`queue journal ${this.file} failed earlier and accepts no more writes: ${this.failure?.message}`, {
-      cause: this.failure,
-    });
+    return new Error(
+      `queue journal ${this.file} cannot be written (${this.failure?.message}); retrying in the background`,
+      {
+        cause: this.failure,
+      },
+    );
   }
 }
 

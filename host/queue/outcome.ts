@@ -38,6 +38,8 @@ export function classifyOutcome(
     base.reason = 'shutdown';
     base.detail = 'stopped with the host; runs again when the host starts';
     base.finishedAt = undefined;
+    // stopping the host is not the task's failure: the attempt does not count toward maxAttempts
+    base.attempts = Math.max(0, t.attempts - 1);
     return { state, patch: base, failed: false };
   }
   if (abortReason === 'cancelled' || o.reason === 'cancelled') {

@@ -8,12 +8,12 @@ import type { SubmitItem } from '../../common/protocol';
 import { Dispatcher, put } from './dispatch';
 import type { JournalRecord } from './journal';
 import { defaultKey } from './priorityQueue';
-import { SubmitError } from './schedulerTypes';
+import { JournalError, SubmitError } from './schedulerTypes';
 import { newTaskId } from './taskId';
 import type { NewTask } from './taskStore';
 
 export type { GateResult, RunOutcome, RunRequest, Runner, SchedulerDeps, SchedulerEvents } from './schedulerTypes';
-export { SubmitError } from './schedulerTypes';
+export { JournalError, SubmitError } from './schedulerTypes';
 
 export class Scheduler extends Dispatcher {
   /**
@@ -32,12 +32,15 @@ export class Scheduler extends Dispatcher {
       else if (t.state === 'retrying') this.retries.ids.add(t.id);
       else if (t.state === 'running') {
         const last = t.attemptLog?.at(-1);
-        if (last && !last.finishedAt)
+        if (last && !last.finishedAt) {
           Object.assign(last, {
             finishedAt: now.toISOString(),
             reason: 'host_died',
             detail: 'the host stopped while this attempt ran',
           });
+          // the host's death is not the task's failure: the attempt does not count toward maxAttempts
+          t.attempts = Math.max(0, t.attempts - 1);
+        }
         const effects = this.deps.config().agents[t.agent]?.effects ?? 'read';
         if (effects === 'write') {
           this.store.transition(
@@ -63,18 +66,28 @@ export class Scheduler extends Dispatcher {
     return { requeued, interrupted };
   }
 
-  /** Accepts a batch; resolves once every accepted task is durable. Dispatch starts at once. */
+  /**
+   * Accepts a batch; resolves once every accepted task is durable, and only then may they start.
+   * When the journal cannot write them the whole batch is rolled back (as if never submitted)
+   * and this rejects with a JournalError.
+   */
   async submit(
     items: SubmitItem[],
     source?: string,
   ): Promise<Array<{ taskId: string; coalesced: boolean } | { error: string; index: number }>> {
+    const journalDown = this.deps.journal.error;
+    if (journalDown) throw new JournalError(this.deps.journal.file, journalDown);
     const cfg = this.deps.config();
     const now = new Date(this.now());
     const records: JournalRecord[] = [];
+    const undo: Array<() => void> = [];
+    const keys: string[] = [];
     const results = items.map((item, index) => {
       try {
-        const { task, coalesced } = this.accept(item, cfg, now, source);
+        const { task, coalesced } = this.accept(item, cfg, now, source, undo);
         records.push(put(task));
+        keys.push(task.key);
+        this.heldKeys.set(task.key, (this.heldKeys.get(task.key) ?? 0) + 1);
         this.deps.events.taskChanged(task);
         return { taskId: task.id, coalesced };
       } catch (err) {
@@ -82,10 +95,20 @@ export class Scheduler extends Dispatcher {
         throw err;
       }
     });
+    if (records.length === 0) return results;
+    try {
+      await this.append(records);
+    } catch (err) {
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+      throw new JournalError(this.deps.journal.file, this.deps.journal.error ?? err);
+    } finally {
+      for (const k of keys) {
+        const n = this.heldKeys.get(k)! - 1;
+        if (n > 0) this.heldKeys.set(k, n);
+        else this.heldKeys.delete(k);
+      }
+    }
     this.pump();
-    // Serialized now, after the pump: a task it started says running (a write task's start
-    // record, already in this group, is the same line and is replaced by this one).
-    if (records.length) await this.append(records);
     return results;
   }
 
@@ -93,7 +116,8 @@ export class Scheduler extends Dispatcher {
     item: SubmitItem,
     cfg: ResolvedConfig,
     now: Date,
-    source?: string,
+    source: string | undefined,
+    undo: Array<() => void>,
   ): { task: TaskInfo; coalesced: boolean } {
     if (this.draining) throw new SubmitError('the host is shutting down');
     if (!cfg.enabled) throw new SubmitError('background agents are disabled (background.enabled: false)');
@@ -118,6 +142,7 @@ export class Scheduler extends Dispatcher {
       if (item.params) patch.params = item.params;
       if (item.priority) patch.priority = item.priority;
       if (item.timeoutMs !== undefined) patch.timeoutMs = item.timeoutMs;
+      undo.push(this.undoCoalesce(existing));
       if (existing.state === 'retrying') {
         this.retries.ids.delete(existing.id);
         this.store.transition(existing.id, 'queued', { ...patch, attempts: 0, nextAttemptAt: undefined }, now);
@@ -144,7 +169,35 @@ export class Scheduler extends Dispatcher {
     if (source) nt.source = source;
     const task = this.store.create(nt, now);
     this.enqueue(task, now.getTime());
+    undo.push(() => {
+      if (this.store.get(task.id) !== task) return;
+      this.queue.remove(task.id);
+      this.store.forget(task.id);
+      this.deps.events.tasksRemoved([task.id]);
+    });
     return { task, coalesced: false };
+  }
+
+  /** what puts a task a coalesced submit changed back as it was (its submit was refused) */
+  private undoCoalesce(t: TaskInfo): () => void {
+    const before = { ...t };
+    const entry = this.queue.get(t.id);
+    return () => {
+      if (this.store.get(t.id) !== t || t.state !== 'queued') return; // it moved on meanwhile
+      const { files, task, params, priority, timeoutMs, attempts, nextAttemptAt } = before;
+      this.queue.remove(t.id);
+      this.store.transition(
+        t.id,
+        before.state,
+        { files, task, params, priority, timeoutMs, attempts, nextAttemptAt },
+        new Date(this.now()),
+      );
+      if (before.state === 'retrying') {
+        this.retries.ids.add(t.id);
+        this.retries.arm(!this.draining);
+      } else this.enqueue(t, entry?.enqueuedAt);
+      this.deps.events.taskChanged(t);
+    };
   }
 
   /** Cancels a task; a running one is killed (whole process group) before this resolves. */
@@ -210,8 +263,11 @@ export class Scheduler extends Dispatcher {
   wait(id: string, timeoutMs?: number, signal?: AbortSignal): Promise<TaskInfo | undefined> {
     const t = this.store.get(id);
     if (!t) return Promise.resolve(undefined);
-    if (isFinal(t.state) || t.state === 'interrupted') return Promise.resolve(t);
-    return this.waiters.wait(id, timeoutMs, () => this.store.get(id), signal);
+    // its end may still be in the journal's lazy window: answered once it is durable
+    if (isFinal(t.state) || t.state === 'interrupted') return this.durable().then(() => t);
+    return this.waiters
+      .wait(id, timeoutMs, () => this.store.get(id), signal)
+      .then((x) => (x && (isFinal(x.state) || x.state === 'interrupted') ? this.durable().then(() => x) : x));
   }
 
   /** callers waiting in tasks/wait (host/status) */

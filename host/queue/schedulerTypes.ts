@@ -51,6 +51,8 @@ export interface SchedulerEvents {
   taskChanged(t: TaskInfo): void;
   tasksRemoved(ids: string[]): void;
   findings(t: TaskInfo, findings: Finding[], baselined?: Finding[]): void;
+  /** something the host's health depends on changed (the journal failed or recovered) */
+  statusChanged?(): void;
 }
 
 export interface SchedulerDeps {
@@ -75,3 +77,13 @@ export interface GateResult {
 }
 
 export class SubmitError extends Error {}
+
+/** a submit refused because the queue journal cannot be written: nothing of it was accepted */
+export class JournalError extends Error {
+  constructor(file: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`not accepted: the task journal ${file} cannot be written (${why}); the host retries it in the background`, {
+      cause,
+    });
+  }
+}

@@ -124,6 +124,17 @@ export class TaskStore {
     return [];
   }
 
+  /** Removes a task as if it had never been accepted (its submit could not be made durable). */
+  forget(id: string): void {
+    const t = this.tasks.get(id);
+    if (!t) return;
+    this.unindex(t);
+    this.counts[t.state]--;
+    const i = this.history.indexOf(id);
+    if (i >= 0) this.history.splice(i, 1);
+    this.tasks.delete(id);
+  }
+
   /** Updates fields without a state change (e.g. coalesced params, pid). */
   patch(id: string, patch: Partial<TaskInfo>, now: Date): TaskInfo {
     const t = this.tasks.get(id);

@@ -57,6 +57,10 @@ export class TaskWaiters {
     return n;
   }
 
+  has(id: string): boolean {
+    return this.waiters.size !== 0 && this.waiters.has(id);
+  }
+
   settle(t: TaskInfo): void {
     if (this.waiters.size === 0) return;
     const list = this.waiters.get(t.id);

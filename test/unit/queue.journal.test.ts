@@ -362,10 +362,33 @@ describe('Journal', () => {
       results.map((r) => r.status),
       ['rejected', 'rejected'],
     );
-    await assert.rejects(journal.append(put(task('c'))), /failed earlier/);
-    await assert.rejects(journal.flush(), /failed earlier/);
+    await assert.rejects(journal.append(put(task('c'))), /cannot be written/);
+    await assert.rejects(journal.flush(), /cannot be written/);
     assert.ok(journal.error);
     await journal.close(); // still closes without throwing
+  });
+
+  it('recover() after a failure rewrites the file from the given state and accepts appends again', async () => {
+    const file = journalPath();
+    const { journal } = await Journal.open(file);
+    await journal.append(put(task('a')));
+    await (journal as unknown as { handle: FileHandle }).handle.close();
+    await assert.rejects(journal.append(put(task('b'))));
+    assert.ok(journal.error);
+    // the caller's whole state: 'b' was refused (rolled back), 'a' has moved on in memory
+    await journal.recover([task('a', { state: 'succeeded' })]);
+    assert.equal(journal.error, undefined);
+    await journal.append(put(task('c')));
+    await journal.close();
+    const { journal: again, replay } = await Journal.open(file);
+    assert.deepEqual(
+      replay.tasks.map((t) => [t.id, t.state]),
+      [
+        ['a', 'succeeded'],
+        ['c', 'queued'],
+      ],
+    );
+    await again.close();
   });
 
   it('after close, append and compact reject with a clear error; close is idempotent', async () => {
