@@ -55,14 +55,17 @@ describe('RpcChannel', () => {
     const { ch, peer } = pair();
     let cancelled!: () => void;
     const sawCancel = new Promise<void>((r) => (cancelled = r));
-    peer.onRequest(
-      'slow',
-      (_p: unknown, token: CancellationToken) =>
-        new Promise((resolve) => token.onCancellationRequested(() => (cancelled(), resolve('stopped')))),
-    );
+    let started!: () => void;
+    const handlerRuns = new Promise<void>((r) => (started = r));
+    peer.onRequest('slow', (_p: unknown, token: CancellationToken) => {
+      started();
+      return new Promise((resolve) => token.onCancellationRequested(() => (cancelled(), resolve('stopped'))));
+    });
     peer.listen();
     const call = ch.request<string>('slow', {});
-    await new Promise((r) => setTimeout(r, 20));
+    // cancel once the peer runs the handler: a cancel that overtakes the request in vscode-jsonrpc's
+    // queue drops the request unanswered by the handler, which would test something else
+    await handlerRuns;
     ch.cancel(call.id);
     await sawCancel;
     assert.equal(await call.promise, 'stopped');
