@@ -19,6 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ChangeSet, FileChange } from './changeSet';
+import { readBlobs } from './blobs';
 import { gitRaw } from './git';
 
 export interface Conflict {
@@ -39,10 +40,6 @@ export interface ApplyResult {
 const ZERO = /^0+$/;
 const isLink = (mode: string) => mode === '120000';
 const isExec = (mode: string) => mode === '100755';
-
-async function blob(top: string, id: string): Promise<Buffer> {
-  return (await gitRaw(['cat-file', 'blob', id], { cwd: top })).stdout;
-}
 
 /** the user's file now: its bytes (a symlink: its target), or undefined when it does not exist */
 async function current(path: string): Promise<{ bytes: Buffer; link: boolean } | undefined> {
@@ -71,28 +68,36 @@ async function writeAtomic(path: string, bytes: Buffer, mode: string): Promise<v
 
 const looksBinary = (b: Buffer) => b.subarray(0, 8000).includes(0);
 
-/** git merge-file: the merged bytes and the number of conflicting hunks */
-async function merge3(ours: Buffer, base: Buffer, theirs: Buffer): Promise<{ merged: Buffer; conflicts: number }> {
-  const dir = await mkdtemp(join(tmpdir(), 'agbg-merge-'));
-  try {
-    const [o, b, t] = ['yours', 'snapshot', 'agent'].map((n) => join(dir, n)) as [string, string, string];
-    await Promise.all([writeFile(o, ours), writeFile(b, base), writeFile(t, theirs)]);
-    const codes = Array.from({ length: 127 }, (_, i) => i + 1);
-    const r = await gitRaw(['merge-file', '-p', '--diff3', '-L', 'yours', '-L', 'snapshot', '-L', 'agent', o, b, t], {
-      cwd: dir,
-      okCodes: codes,
-    });
-    return { merged: r.stdout, conflicts: r.code };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+const CONFLICT_CODES = Array.from({ length: 127 }, (_, i) => i + 1);
+
+/** git merge-file in `dir`: the merged bytes and the number of conflicting hunks */
+async function merge3(
+  dir: string,
+  ours: Buffer,
+  base: Buffer,
+  theirs: Buffer,
+): Promise<{ merged: Buffer; conflicts: number }> {
+  const [o, b, t] = ['yours', 'snapshot', 'agent'].map((n) => join(dir, n)) as [string, string, string];
+  await Promise.all([writeFile(o, ours), writeFile(b, base), writeFile(t, theirs)]);
+  const r = await gitRaw(['merge-file', '-p', '--diff3', '-L', 'yours', '-L', 'snapshot', '-L', 'agent', o, b, t], {
+    cwd: dir,
+    okCodes: CONFLICT_CODES,
+  });
+  return { merged: r.stdout, conflicts: r.code };
 }
 
-async function applyOne(top: string, f: FileChange, out: ApplyResult): Promise<void> {
-  const target = join(top, f.path);
-  const source = f.from ? join(top, f.from) : target;
-  const base = ZERO.test(f.oldBlob) ? undefined : await blob(top, f.oldBlob);
-  const theirs = ZERO.test(f.newBlob) ? undefined : await blob(top, f.newBlob);
+interface Ctx {
+  top: string;
+  blobs: Map<string, Buffer>;
+  /** scratch dir for merge-file's three inputs */
+  dir: string;
+}
+
+async function applyOne(c: Ctx, f: FileChange, out: ApplyResult): Promise<void> {
+  const target = join(c.top, f.path);
+  const source = f.from ? join(c.top, f.from) : target;
+  const base = ZERO.test(f.oldBlob) ? undefined : c.blobs.get(f.oldBlob);
+  const theirs = ZERO.test(f.newBlob) ? undefined : c.blobs.get(f.newBlob);
   const ours = await current(source);
   const same = (a: Buffer | undefined, b: Buffer | undefined) => (a && b ? a.equals(b) : a === b);
 
@@ -143,7 +148,7 @@ async function applyOne(top: string, f: FileChange, out: ApplyResult): Promise<v
       reason: 'a binary file or symlink that both you and the agent changed',
     });
   else {
-    const m = await merge3(ours.bytes, base!, theirs!);
+    const m = await merge3(c.dir, ours.bytes, base!, theirs!);
     if (m.conflicts > 0)
       return void out.conflicts.push({
         path: f.path,
@@ -165,9 +170,14 @@ async function applyOne(top: string, f: FileChange, out: ApplyResult): Promise<v
 export async function applyChangeSet(top: string, cs: ChangeSet, paths?: string[]): Promise<ApplyResult> {
   const out: ApplyResult = { applied: [], unchanged: [], conflicts: [] };
   const want = paths && new Set(paths);
-  for (const f of cs.files) {
-    if (want && !want.has(f.path) && !(f.from && want.has(f.from))) continue;
-    await applyOne(top, f, out);
+  const files = cs.files.filter((f) => !want || want.has(f.path) || (f.from !== undefined && want.has(f.from)));
+  const ids = files.flatMap((f) => [f.oldBlob, f.newBlob]).filter((id) => !ZERO.test(id));
+  const dir = await mkdtemp(join(tmpdir(), 'agbg-merge-'));
+  try {
+    const c: Ctx = { top, blobs: await readBlobs(top, ids), dir };
+    for (const f of files) await applyOne(c, f, out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
   return out;
 }
