@@ -51,6 +51,8 @@ const builds = [
   { entryPoints: { cli: 'host/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyDoctor] },
   { entryPoints: { doctor: 'host/doctor/main.ts' }, outdir: 'dist', plugins: [lazyValidator] },
   { entryPoints: { 'builtin-secrets': 'host/builtin/secretsMain.ts' }, outdir: 'dist' },
+  // runs inside an agent's sandbox when it has a network allow-list (host/sandbox/bridge.ts)
+  { entryPoints: { 'sandbox-bridge': 'host/sandbox/bridge.ts' }, outdir: 'dist' },
   // the agent SDK (vscode-jsonrpc bundled in): persistent agents require(process.env.AGENTIC_SDK)
   { entryPoints: { sdk: 'host/sdk/agent.ts' }, outdir: 'dist' },
   // the extension: 'vscode' is provided by the extension host at run time

@@ -2,6 +2,7 @@
 // helper processes) and stops it before the next begins, so groups never disturb each other.
 import { dispatchFigures } from './figures/dispatch';
 import { doctorFigures } from './figures/doctor';
+import { isolationFigures } from './figures/isolation';
 import { lagFigures } from './figures/lag';
 import { limitFigures } from './figures/limits';
 import { persistentFigures } from './figures/persistent';
@@ -17,6 +18,7 @@ export const GROUPS: Record<string, (m: Mode) => Promise<Figure[]>> = {
   resources: resourceFigures,
   limits: limitFigures,
   doctor: doctorFigures,
+  isolation: isolationFigures,
 };
 
 /** the keys each group reports: filled with null (and the error) when a group crashes */
@@ -36,4 +38,5 @@ export const KEYS: Record<string, string[]> = {
   ],
   limits: ['cpu_limit_error_points', 'memory_kill_latency_ms'],
   doctor: ['doctor_ms'],
+  isolation: ['worktree_setup_ms', 'apply_ms'],
 };
