@@ -76,6 +76,22 @@ const outputSchema = z.union([
   }),
 ]);
 
+/**
+ * The OS sandbox of an agent (globally under `background:`, per agent to override): `off`, or what
+ * it may write besides its temp dir, what it may not read besides the built-in secret stores, the
+ * domains it may reach (none by default), and whether it must refuse to run unsandboxed.
+ */
+export const sandboxSchema = z.union([
+  z.literal('off'),
+  z.strictObject({
+    enabled: z.boolean().optional(),
+    write: z.array(z.string().min(1)).optional(),
+    read_deny: z.array(z.string().min(1)).optional(),
+    network: z.union([z.literal(false), z.array(z.string().regex(/^[A-Za-z0-9*.:-]+$/, 'a domain name'))]).optional(),
+    required: z.boolean().optional(),
+  }),
+]);
+
 export const agentSchema = z
   .strictObject({
     enabled: z.boolean().optional(),
@@ -121,6 +137,7 @@ export const agentSchema = z
     // template, rendered by the host into ${prompt} / ${prompt_file} for the argv
     persona: z.string().min(1).optional(),
     prompt: z.string().min(1).optional(),
+    sandbox: sandboxSchema.optional(),
   })
   .refine((a) => !(a.builtin && a.command), {
     message: 'an agent has either `builtin` or `command`, not both',
@@ -160,6 +177,7 @@ export const backgroundSchema = z.strictObject({
     .optional(),
   triggers: z.array(triggerSchema).optional(),
   history_limit: z.number().int().min(0).max(100_000).optional(),
+  sandbox: sandboxSchema.optional(),
 });
 
 /** The whole file: only `background` is ours; other top-level sections are AgenticScrum's. */
@@ -171,6 +189,7 @@ export type RawConfigFile = z.infer<typeof configFileSchema>;
 export type RawBackground = z.infer<typeof backgroundSchema>;
 export type RawAgent = z.infer<typeof agentSchema>;
 export type RawTrigger = z.infer<typeof triggerSchema>;
+export type RawSandbox = z.infer<typeof sandboxSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Resolved form: defaults applied, durations in ms, sizes in bytes, camelCase.
@@ -210,6 +229,22 @@ export interface AgentConfig {
   persona?: string;
   /** prompt template (see host/agents/prompt.ts); set for AI agents */
   prompt?: string;
+  sandbox: SandboxConfig;
+}
+
+export interface SandboxConfig {
+  /** run under the OS sandbox (bubblewrap) */
+  enabled: boolean;
+  /** set when `sandbox: off` was written: shown as a warning */
+  off?: true;
+  /** writable besides its temp dir (workspace-relative or absolute) */
+  write: string[];
+  /** hidden besides the built-in secret stores (workspace-relative, absolute or ~/…) */
+  readDeny: string[];
+  /** domains it may reach; empty: no network */
+  network: string[];
+  /** refuse to run when no sandbox is available */
+  required: boolean;
 }
 
 export interface TriggerConfig {
@@ -300,6 +335,24 @@ function resolveExitCodes(a: RawAgent): AgentConfig['exitCodes'] {
   return { done, usageError };
 }
 
+/** The agent's sandbox: its own block over the global one; `off` anywhere turns it off. */
+export function resolveSandbox(global: RawSandbox | undefined, own: RawSandbox | undefined): SandboxConfig {
+  if (own === 'off' || (own === undefined && global === 'off'))
+    return { enabled: false, off: true, write: [], readDeny: [], network: [], required: false };
+  const g = global === 'off' || global === undefined ? undefined : global;
+  const o = own;
+  const pick = <K extends 'write' | 'read_deny' | 'network' | 'required' | 'enabled'>(k: K) =>
+    (o?.[k] ?? g?.[k]) as NonNullable<Exclude<RawSandbox, 'off'>[K]> | undefined;
+  const network = pick('network');
+  return {
+    enabled: (o !== undefined || g !== undefined) && pick('enabled') !== false,
+    write: pick('write') ?? [],
+    readDeny: pick('read_deny') ?? [],
+    network: network === false || network === undefined ? [] : network,
+    required: pick('required') ?? false,
+  };
+}
+
 /** Applies defaults to a validated file. Pure. */
 export function resolveConfig(file: RawConfigFile): ResolvedConfig {
   const bg = file.background ?? {};
@@ -346,6 +399,7 @@ export function resolveConfig(file: RawConfigFile): ResolvedConfig {
       baseline: a.baseline ?? false,
       ...(a.persona ? { persona: a.persona } : {}),
       ...(a.prompt ? { prompt: a.prompt } : {}),
+      sandbox: resolveSandbox(bg.sandbox, a.sandbox),
     };
   }
   return {

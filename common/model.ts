@@ -142,6 +142,8 @@ export interface AgentInfo {
   tier: EnforcementTier;
   /** why the tier is not the strongest one, e.g. no cgroup v2 delegation, development mode */
   tierReason?: string;
+  /** `sandboxed (bubblewrap)` or `unsandboxed: why` */
+  sandbox?: string;
   limits: { maxMemoryBytes?: number; maxCpuPercent?: number; timeoutMs: number };
   /** why the agent is unconfigured / quarantined / stopped. */
   reason?: string;

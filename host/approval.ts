@@ -25,10 +25,16 @@ export class Approvals {
   hash(a: AgentConfig): string {
     return createHash('sha256')
       .update(
-        approvalPayload(a.command ?? [], Object.keys(a.env), this.cwd, {
-          ...(a.persona !== undefined ? { persona: a.persona } : {}),
-          ...(a.prompt !== undefined ? { prompt: a.prompt } : {}),
-        }),
+        approvalPayload(
+          a.command ?? [],
+          Object.keys(a.env),
+          this.cwd,
+          {
+            ...(a.persona !== undefined ? { persona: a.persona } : {}),
+            ...(a.prompt !== undefined ? { prompt: a.prompt } : {}),
+          },
+          a.sandbox.enabled ? a.sandbox : undefined,
+        ),
       )
       .digest('hex');
   }

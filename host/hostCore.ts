@@ -2,6 +2,7 @@
 // scheduler, findings and the status model. main.ts adds the process concerns (lock, socket,
 // signals); server.ts binds this to the protocol. Tests drive it directly.
 import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AgentConfig, ResolvedConfig } from '../common/configSchema';
 import type { AgentInfo, ConfigIssue, ConfigState, Finding, HostStatus, TaskInfo } from '../common/model';
 import { PROTOCOL_VERSION, type SubmitBatchRequest, type SubmitItem } from '../common/protocol';
@@ -12,10 +13,11 @@ import { Baselines, type RecordResult } from './findings/baselines';
 import { diffConfig } from './config/diff';
 import { loadConfigCached, loadValidator, type ConfigCache } from './config/cache';
 import { watchConfig } from './config/watch';
-import type { HostPaths } from '../common/node/paths';
+import { runtimeBase, type HostPaths } from '../common/node/paths';
 import type { HostLog } from './log';
 import type { Logger } from './logger';
 import { TaskRunner } from './agents/taskRunner';
+import { Sandboxing } from './agents/sandboxing';
 import { Supervisor } from './agents/supervisor';
 import { Watchdog } from './agents/watchdog';
 import { createCgroupTier } from './agents/cgroup';
@@ -71,6 +73,8 @@ export class HostCore {
   scheduler!: Scheduler;
   clients = 0;
   private watchdog: Watchdog | undefined;
+  /** the OS sandbox, probed once at start (host/agents/sandboxing.ts) */
+  private sandbox!: Sandboxing;
   /** samples running agents and enforces their limits; created in start() */
   monitor: Monitor | undefined;
   /** persistent agents' processes, restarts and quarantine (one-shot agents' too); created in start() */
@@ -163,7 +167,20 @@ export class HostCore {
     });
     this.addGate((a) => this.supervisor?.gate(a));
     const supervisor = this.supervisor;
+    this.sandbox = new Sandboxing(
+      {
+        workspace: paths.workspace,
+        runtimeBase: runtimeBase(),
+        bridge: join(this.opts.builtinDir, 'sandbox-bridge.js'),
+        node: process.execPath,
+        env: process.env,
+      },
+      this.logger,
+    );
+    // probed only where a sandbox is asked for: the answer is in status before the first task
+    if (Object.values(this.config.agents).some((a) => a.sandbox.enabled)) void this.sandbox.probe();
     const runner = new TaskRunner({
+      sandbox: this.sandbox,
       supervisor,
       monitor: this.monitor,
       baselines: this.baselines,
@@ -383,6 +400,7 @@ export class HostCore {
     );
     return withLimits(infos, this.config, this.monitor).map((info) => {
       const a = this.config.agents[info.id];
+      if (a && a.kind !== 'none') info = { ...info, sandbox: this.sandbox.label(a) };
       if (a?.kind !== 'command') return info;
       // what a client shows for approval: argv template, env keys (never values), and the hash
       return {

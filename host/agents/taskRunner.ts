@@ -17,6 +17,7 @@ import { argvUses, promptVars } from './prompt';
 import type { Monitor } from './monitor';
 import type { Supervisor } from './supervisor';
 import { TaskLimits } from './taskLimits';
+import type { Sandboxing } from './sandboxing';
 import { taskEnv, taskPayload } from './taskPayload';
 import { substituteArgv } from './substitute';
 import type { Watchdog } from './watchdog';
@@ -39,6 +40,8 @@ export interface TaskRunnerDeps {
    * cannot be spawned counts against a one-shot one (host/agents/supervisor.ts)
    */
   supervisor?: Pick<Supervisor, 'run' | 'observe'>;
+  /** the OS sandbox of agents with a `sandbox:` block (host/agents/sandboxing.ts) */
+  sandbox?: Sandboxing;
 }
 
 /** The JSON an agent receives on stdin and in AGENTIC_TASK: one shape for one-shot and persistent agents. */
@@ -108,11 +111,14 @@ export class TaskRunner implements Runner {
     };
     // built-ins run on the host's own Node, which is Electron inside VS Code
     if (agent.kind === 'builtin') env.ELECTRON_RUN_AS_NODE = '1';
+    const sandbox = this.deps.sandbox ? await this.deps.sandbox.wrap(agent, argv, task.id) : undefined;
+    if (sandbox && 'refused' in sandbox)
+      return { exitCode: null, signal: null, reason: 'usage_error', detail: sandbox.refused, findings: [] };
     const watchdog = this.deps.watchdog;
     let pid: number | undefined;
     const limits = new TaskLimits(this.deps.monitor, agent, task.id, req.signal);
     const res = await runOneShot({
-      argv,
+      argv: sandbox?.argv ?? argv,
       cwd: this.deps.workspace,
       env,
       // AI CLIs (claude -p, codex exec -) append piped stdin to the prompt: theirs stays empty;
@@ -131,6 +137,7 @@ export class TaskRunner implements Runner {
       },
     });
     if (pid !== undefined) watchdog?.untrack(pid);
+    await sandbox?.close();
     if (inEnv.byFile) await rm(payloadFile, { force: true }).catch(() => undefined);
     const usage = limits.finish();
     const out: RunOutcome =

@@ -35,7 +35,9 @@ export function fmtStatus(s: HostStatus): string {
     '',
   ];
   if (s.agents.length === 0) return lines.join('\n') + 'no agents configured\n';
-  const rows = [['AGENT', 'STATE', 'RUN', 'QUEUED', 'PIDS', 'CPU', 'MEM', 'RESTARTS', 'TIER', 'COMMAND / REASON']];
+  const rows = [
+    ['AGENT', 'STATE', 'RUN', 'QUEUED', 'PIDS', 'CPU', 'MEM', 'RESTARTS', 'TIER', 'SANDBOX', 'COMMAND / REASON'],
+  ];
   for (const a of s.agents) {
     rows.push([
       a.id,
@@ -47,6 +49,7 @@ export function fmtStatus(s: HostStatus): string {
       fmtBytes(a.rssBytes),
       String(a.restarts),
       a.tier,
+      a.sandbox?.replace(/^unsandboxed: .*/, 'no') ?? '-',
       a.reason ?? (a.command ?? []).join(' '),
     ]);
   }

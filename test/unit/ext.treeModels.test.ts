@@ -125,7 +125,14 @@ test('approvals: re-send what was approved at this hash, ask about the rest once
 
 test('the approval hash pins argv, env keys (not values) and cwd', () => {
   const cfg = (over: Partial<AgentConfig> = {}) =>
-    ({ id: 'lint', kind: 'command', command: ['x', '${files}'], env: { B: '1', A: '2' }, ...over }) as AgentConfig;
+    ({
+      id: 'lint',
+      kind: 'command',
+      command: ['x', '${files}'],
+      env: { B: '1', A: '2' },
+      sandbox: { enabled: false, write: [], readDeny: [], network: [], required: false },
+      ...over,
+    }) as AgentConfig;
   const ap = new Approvals('/w', { restricted: false, requireApproval: true });
   const h = ap.hash(cfg());
   assert.equal(
@@ -141,6 +148,11 @@ test('the approval hash pins argv, env keys (not values) and cwd', () => {
   assert.notEqual(ap.hash(cfg({ prompt: 'fix the bug' })), ap.hash(cfg({ prompt: 'delete everything' })));
   assert.notEqual(ap.hash(cfg({ persona: 'agents/saa/persona_rules.yaml' })), h);
   assert.notEqual(new Approvals('/v', ap.opts).hash(cfg()), h);
+  // the sandbox policy of a sandboxed agent too: loosening it asks again
+  const boxed = (network: string[]) =>
+    cfg({ sandbox: { enabled: true, write: [], readDeny: [], network, required: false } });
+  assert.notEqual(ap.hash(boxed([])), h);
+  assert.notEqual(ap.hash(boxed(['api.example.com'])), ap.hash(boxed([])));
   assert.deepEqual(ap.gate(cfg()), { reason: 'awaiting approval', refuse: false });
   assert.equal(ap.approve(cfg(), 'stale'), false);
   assert.equal(ap.approve(cfg(), h), true);
