@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import picomatch from 'picomatch';
 import { RULES, scanText, type SecretHit } from './secrets';
+import { keystoreHit } from './secretsKeystore';
 
 /** The task as the host hands it to a one-shot agent (DESIGN §5). */
 export interface AgentTask {
@@ -196,6 +197,8 @@ export async function scanFile(workspace: string, rel: string): Promise<SecretHi
       return undefined;
     }
     const buf = await readFile(abs);
+    const keystore = keystoreHit(rel, buf);
+    if (keystore) return [keystore];
     if (buf.subarray(0, 8192).includes(0)) return undefined; // binary: a NUL in the first 8 KB
     return scanText(buf.toString('utf8'), rel);
   } catch (err) {

@@ -60,7 +60,11 @@ async function main(): Promise<number> {
     const task = parseTask(await readTaskJson(), process.cwd());
     const { sarif, exitCode, scanned, hits } = await runTask(task);
     process.stdout.write(JSON.stringify(sarif) + '\n');
-    process.stderr.write(`secrets: scanned ${scanned} file(s), ${hits} finding(s) in ${Date.now() - started} ms\n`);
+    // peak RSS for `npm run secrets:eval` (maxRSS is in KiB)
+    const rss = (process.resourceUsage().maxRSS / 1024).toFixed(0);
+    process.stderr.write(
+      `secrets: scanned ${scanned} file(s), ${hits} finding(s) in ${Date.now() - started} ms (peak RSS ${rss} MiB)\n`,
+    );
     return exitCode;
   } catch (err) {
     if (err instanceof UsageError) {

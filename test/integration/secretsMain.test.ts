@@ -52,14 +52,17 @@ function results(r: Run): string[] {
 /** The secrets a run reported, read back from the files through the SARIF regions. */
 function reportedSecrets(ws: string, r: Run): string[] {
   const log: Sarif = JSON.parse(r.stdout);
-  return log.runs[0].results.map((x: Sarif) => {
-    const { artifactLocation: a, region: g } = x.locations[0].physicalLocation;
-    const lines = readFileSync(join(ws, decodeURIComponent(a.uri)), 'utf8').split('\n');
-    // for a PEM block the marker is public: take the first body line instead
-    return x.ruleId === 'private-key'
-      ? lines[g.startLine]
-      : lines[g.startLine - 1].slice(g.startColumn - 1, g.endColumn - 1);
-  });
+  const inKinds = (x: Sarif): boolean => x.locations[0].physicalLocation.artifactLocation.uri.startsWith('kinds/');
+  return log.runs[0].results
+    .filter((x: Sarif) => !inKinds(x))
+    .map((x: Sarif) => {
+      const { artifactLocation: a, region: g } = x.locations[0].physicalLocation;
+      const lines = readFileSync(join(ws, decodeURIComponent(a.uri)), 'utf8').split('\n');
+      // for a PEM block the marker is public: take the first body line instead
+      return x.ruleId === 'private-key'
+        ? lines[g.startLine]
+        : lines[g.startLine - 1].slice(g.startColumn - 1, g.endColumn - 1);
+    });
 }
 
 function expectedTable(): string[] {
@@ -73,6 +76,21 @@ function expectedTable(): string[] {
         .map((c) => c.trim())
         .join(' '),
     )
+    .sort();
+}
+
+/** kinds/EXPECTED.md: the labelled corpus by kind, as `file line rule` (paths from FIXTURES). */
+function kindsTable(): string[] {
+  return readFileSync(join(FIXTURES, 'kinds', 'EXPECTED.md'), 'utf8')
+    .split('\n')
+    .filter((l) => /^\| [\w-]+ \| [^|]+ \| \d+ \|/.test(l))
+    .map((l) => {
+      const [, file, line, rule] = l
+        .split('|')
+        .slice(1, 5)
+        .map((c) => c.trim());
+      return `kinds/${file} ${line} ${rule}`;
+    })
     .sort();
 }
 
@@ -92,7 +110,21 @@ describe('secretsMain (the builtin secrets agent process)', () => {
     assert.equal(log.runs.length, 1);
     assert.equal(log.runs[0].tool.driver.name, 'agentic-bg secrets');
     assert.equal(log.runs[0].originalUriBaseIds['%SRCROOT%'].uri, pathToFileURL(FIXTURES).href + '/');
-    assert.deepEqual(results(r), expectedTable());
+    const all = results(r);
+    assert.deepEqual(
+      all.filter((l) => !l.startsWith('kinds/')),
+      expectedTable(),
+    );
+    // the labelled corpus by kind, binary key stores included: line and rule of each, nothing more
+    const kinds = all.filter((l) => l.startsWith('kinds/')).map((l) => l.replace(/ (\d+):\d+ \d+:\d+ /, ' $1 '));
+    assert.deepEqual(kinds.sort(), kindsTable());
+    for (const x of log.runs[0].results) {
+      const { artifactLocation: a, region: g } = x.locations[0].physicalLocation;
+      if (!a.uri.startsWith('kinds/') || g.endColumn === g.startColumn) continue; // key stores: whole file
+      const line = readFileSync(join(FIXTURES, decodeURIComponent(a.uri)), 'utf8').split('\n')[g.startLine - 1]!;
+      const secret = line.slice(g.startColumn - 1, g.endColumn - 1);
+      if (x.ruleId !== 'private-key') assert.ok(secret.length >= 6 && !r.stdout.includes(secret), `${a.uri}: leaked`);
+    }
     for (const x of log.runs[0].results) {
       assert.match(x.partialFingerprints['secretHash/v1'], /^[0-9a-f]{16}$/);
       assert.equal(x.locations[0].physicalLocation.artifactLocation.uriBaseId, '%SRCROOT%');
@@ -105,7 +137,7 @@ describe('secretsMain (the builtin secrets agent process)', () => {
       assert.ok(!r.stdout.includes(s), 'a secret leaked to stdout');
       assert.ok(!r.stderr.includes(s), 'a secret leaked to stderr');
     }
-    assert.match(r.stderr, /scanned \d+ file\(s\), 17 finding\(s\)/);
+    assert.match(r.stderr, new RegExp(`scanned \\d+ file\\(s\\), ${17 + kindsTable().length} finding\\(s\\)`));
   });
 
   it('the clean fixtures: exit 0 and no results', async () => {
