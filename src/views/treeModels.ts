@@ -170,7 +170,14 @@ export function taskRow(t: TaskInfo, now: number): Row {
     `- created ${t.createdAt}${t.startedAt ? `, started ${t.startedAt}` : ''}${t.finishedAt ? `, finished ${t.finishedAt}` : ''}`,
     t.exitCode !== undefined && t.exitCode !== null ? `- exit code ${t.exitCode}` : '',
     t.signal ? `- signal ${t.signal}` : '',
-    t.reason ? `- reason: ${t.reason}${t.detail ? ` — ${t.detail}` : ''}` : '',
+    t.reason ? `- reason: ${t.reason}${t.detail ? ` — ${t.detail}` : ''}` : t.detail ? `- note: ${t.detail}` : '',
+    t.suppressedCount ? `- ${t.suppressedCount} finding(s) suppressed by the tool, not shown` : '',
+    ...(t.taskFindings?.length
+      ? [
+          '\n**Findings with no file:**',
+          ...t.taskFindings.map((f) => `- ${f.severity}: ${f.message}${f.ruleId ? ` (\`${f.ruleId}\`)` : ''}`),
+        ]
+      : []),
   ].filter(Boolean);
   return {
     label: `${t.agent}: ${t.task} — ${files}`,
