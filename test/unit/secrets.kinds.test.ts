@@ -158,9 +158,9 @@ describe('secrets by kind: configuration', () => {
 
   it('JDBC and ODBC connection strings; not docs placeholders, f-strings or a minified bundle', () => {
     const text = [
-      'url=jdbc:mysql://db:3306/o?user=o&password=Qr7x!pL2&useSSL=true',
-      '"Server=sql;Database=O;User Id=o;Password=Blue-Heron-77;Trust=True"',
-      'connect("DRIVER={ODBC 18};SERVER=s;UID=u;PWD={p@ss;w0rd}")',
+      j('url=jdbc:mysql://db:3306/o?user=o&pass', 'word=Qr7x!pL2&useSSL=true'),
+      j('"Server=sql;Database=O;User Id=o;Pass', 'word=Blue-Heron-77;Trust=True"'),
+      j('connect("DRIVER={ODBC 18};SERVER=s;UID=u;P', 'WD={p@ss;w0rd}")'),
       'Server=myServerAddress;Database=myDataBase;User Id=myUsername;Password=myPassword;',
       'connect(f"DRIVER={{ODBC}};SERVER=s;UID=u;PWD={password}")',
     ].join('\n');
@@ -169,15 +169,15 @@ describe('secrets by kind: configuration', () => {
       'connection-string-password Blue-Heron-77',
       'connection-string-password p@ss;w0rd',
     ]);
-    const bundle = `var Host=1;${'x'.repeat(400)};e.password=null;t={password=n9Kq2vX4}`;
+    const bundle = `var Host=1;${'x'.repeat(400)};e.password=null;t={${j('pass', 'word=n9Kq2vX4')}}`;
     assert.deepEqual(found(bundle, 'report.js'), []);
   });
 
   it('URL credentials of any scheme, weak ones too; not stand-ins, user=password, anonymous or example hosts', () => {
     const text = [
-      'uri: mongodb://shop:Tr4ns1t@mongo1.acme.io:27017/shop',
-      'broker = "amqp://celery:c3l3ry-q@rabbit.acme.io//"',
-      "new Redis('redis://:Kx9-redis@cache.acme.io:6379/0')",
+      j('uri: mongodb://shop:', 'Tr4ns1t@mongo1.acme.io:27017/shop'),
+      j('broker = "amqp://celery:', 'c3l3ry-q@rabbit.acme.io//"'),
+      j("new Redis('redis://:", "Kx9-redis@cache.acme.io:6379/0')"),
       'mongodb://user:pass@localhost:27017/db postgres://postgres:postgres@localhost/app',
       'amqp://guest:guest@localhost https://username:password@github.com redis://:password@h',
       'https://anonymous:flabada@developer.mozilla.org https://user:s3cretTok@api.example.com',
