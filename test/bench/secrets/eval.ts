@@ -8,13 +8,14 @@
 // the same load). Exits 1 when a goal is missed: recall < 0.9 for a kind, any false positive on
 // the corpus, or more than 1 finding per 1 000 real files. Speed is printed, never asserted.
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { collectFiles, MAX_FILE_BYTES } from '../../../host/builtin/secretsAgent';
 import { scoreKinds } from './kindsCorpus';
 import { scanFile } from '../../../host/builtin/secretsAgent';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
+const TIME = '/usr/bin/time';
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
   return i === -1 ? undefined : process.argv[i + 1];
@@ -22,6 +23,8 @@ const arg = (name: string): string | undefined => {
 
 interface Run {
   ms: number;
+  /** user + system CPU time of the agent process: steadier than wall time on a busy machine */
+  cpuMs: number;
   findings: Array<{ rule: string; where: string; message: string }>;
   rssMiB: number;
 }
@@ -30,11 +33,17 @@ interface Run {
 function runAgent(agent: string, rel: string): Promise<Run> {
   return new Promise((done, fail) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [agent], {
-      cwd: ROOT,
-      env: { ...process.env, AGENTIC_TASK: JSON.stringify({ files: [rel], workspace: ROOT }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // /usr/bin/time gives CPU time and peak RSS for any build, the old one included
+    const timed = existsSync(TIME);
+    const child = spawn(
+      timed ? TIME : process.execPath,
+      timed ? ['-f', 'TIME %U %S %M', process.execPath, agent] : [agent],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AGENTIC_TASK: JSON.stringify({ files: [rel], workspace: ROOT }) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -50,8 +59,14 @@ function runAgent(agent: string, rel: string): Promise<Run> {
         const p = r.locations[0].physicalLocation;
         return { rule: r.ruleId, where: `${p.artifactLocation.uri}:${p.region.startLine}`, message: r.message.text };
       });
+      const t = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(err);
       const rss = /peak RSS (\d+) MiB/.exec(err);
-      done({ ms, findings, rssMiB: rss ? Number(rss[1]) : NaN });
+      done({
+        ms,
+        findings,
+        cpuMs: t ? (Number(t[1]) + Number(t[2])) * 1000 : NaN,
+        rssMiB: t ? Math.round(Number(t[3]) / 1024) : rss ? Number(rss[1]) : NaN,
+      });
     });
   });
 }
@@ -107,12 +122,13 @@ async function main(): Promise<number> {
   for (const a of agents) {
     const rs = results.get(a)!;
     const ms = median(rs.map((r) => r.ms));
+    const cpu = median(rs.map((r) => r.cpuMs));
     const n = rs[0]!.findings.length;
     const per1000 = (n / files.length) * 1000;
     const label = a === ours ? 'this build' : a;
     console.log(
       `${label}: ${n} finding(s) = ${per1000.toFixed(2)} per 1 000 files; ${Math.round(files.length / (ms / 1000))} files/s, ` +
-        `${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s, peak RSS ${median(rs.map((r) => r.rssMiB))} MiB (runs: ${rs.map((r) => Math.round(r.ms)).join(', ')} ms)`,
+        `${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s (${(bytes / 1e6 / (cpu / 1000)).toFixed(1)} MB per CPU second), peak RSS ${median(rs.map((r) => r.rssMiB))} MiB (runs: ${rs.map((r) => Math.round(r.ms)).join(', ')} ms)`,
     );
     for (const f of rs[0]!.findings) console.log(`  ${f.where} ${f.rule} ${f.message}`);
     if (a === ours && per1000 > 1) failed = true;
