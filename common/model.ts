@@ -154,6 +154,11 @@ export interface AgentInfo {
   limits: { maxMemoryBytes?: number; maxCpuPercent?: number; timeoutMs: number };
   /** why the agent is unconfigured / quarantined / stopped. */
   reason?: string;
+  /**
+   * The detail of the agent's latest finished task when it succeeded with one: a tool that said
+   * its run did not succeed (SARIF executionSuccessful: false), output the reader had to repair.
+   */
+  lastRunNote?: string;
   stderrTail?: string[];
   /** `command` agents: the env keys it is given (values are never sent: they may be secrets). */
   envKeys?: string[];

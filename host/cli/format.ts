@@ -51,7 +51,8 @@ export function fmtStatus(s: HostStatus): string {
       a.reason ?? (a.command ?? []).join(' '),
     ]);
   }
-  return lines.join('\n') + table(rows) + '\n';
+  const notes = s.agents.filter((a) => a.lastRunNote).map((a) => `note      ${a.id}: last run: ${a.lastRunNote}`);
+  return lines.join('\n') + table(rows) + '\n' + (notes.length ? `\n${notes.join('\n')}\n` : '');
 }
 
 export function fmtTasks(tasks: TaskInfo[], total: number): string {

@@ -70,6 +70,7 @@ export function agentRow(a: AgentInfo): Row {
     `- running ${a.running} / ${a.concurrency}, queued ${a.queued}, restarts ${a.restarts}`,
     `- limits: ${lim.maxMemoryBytes !== undefined ? formatBytes(lim.maxMemoryBytes) : 'no memory limit'}, ${lim.maxCpuPercent !== undefined ? `${lim.maxCpuPercent}% CPU` : 'no CPU limit'}, timeout ${formatMs(lim.timeoutMs)}; enforcement: ${a.tier}`,
     a.lastExit ? `- last exit: ${a.lastExit.signal ?? `code ${a.lastExit.code}`} at ${a.lastExit.at}` : '',
+    a.lastRunNote ? `- last run: ${a.lastRunNote}` : '',
     held ? '- waiting for your approval of this command (Agentic Background: Review Agent Approvals)' : '',
     a.stderrTail?.length ? `\n\`\`\`\n${a.stderrTail.slice(-5).join('\n')}\n\`\`\`` : '',
   ].filter(Boolean);

@@ -64,6 +64,11 @@ describe('eslint (SARIF formatter)', () => {
     assert.equal(t.detail, 'the tool reports that its run did not succeed: Parsing error: Unexpected token }');
     const listed = await cli(w, ['tasks']);
     assert.match(listed.stdout, /the tool reports that its run did not succeed/);
+    const status = await cli(w, ['status']);
+    assert.match(
+      status.stdout,
+      /^note {6}eslint: last run: the tool reports that its run did not succeed: Parsing error/m,
+    );
     assert.deepEqual(await cliJson<Finding[]>(w, ['findings', '--file', 'src/clean.js']), []);
   });
 });

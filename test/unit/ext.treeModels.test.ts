@@ -57,6 +57,9 @@ test('agent rows: state, pid, CPU, memory, restarts, tier, reason; inline action
   assert.equal(held.contextValue, 'agent.awaiting');
   assert.match(held.description, /^awaiting approval · /);
   assert.match(held.tooltip, /`TOKEN`/);
+  const noted = agentRow(agent({ lastRunNote: 'the tool reports that its run did not succeed: Parsing error' }));
+  assert.match(noted.tooltip, /- last run: the tool reports that its run did not succeed: Parsing error/);
+  assert.doesNotMatch(agentRow(agent({})).tooltip, /last run/);
   assert.equal(formatBytes(512), '512 B');
 });
 
