@@ -120,16 +120,26 @@ function describeVersion(v: unknown): string {
 
 function readRun(run: Json, path: string, workspace: string, warn: (msg: string) => void): Run {
   // `tool` is required by the spec, but nothing here needs it unless a result refers to a rule:
-  // a run without one still yields its findings.
-  const tool = optObject(run.tool, `${path}.tool`);
+  // a run without one still yields its findings. A malformed part of the run is read as absent,
+  // with a warning: only the results that need it are then left out, not the whole log.
+  const lenient = <T>(read: () => T | undefined): T | undefined => {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof ShapeError)) throw e;
+      warn(`${e.message} (read as absent)`);
+      return undefined;
+    }
+  };
+  const tool = lenient(() => optObject(run.tool, `${path}.tool`));
   return {
     path,
     workspace,
     warn,
-    driver: optObject(tool?.driver, `${path}.tool.driver`),
-    extensions: optArray(tool?.extensions, `${path}.tool.extensions`),
-    artifacts: optArray(run.artifacts, `${path}.artifacts`),
-    baseIds: optObject(run.originalUriBaseIds, `${path}.originalUriBaseIds`),
+    driver: lenient(() => optObject(tool?.driver, `${path}.tool.driver`)),
+    extensions: lenient(() => optArray(tool?.extensions, `${path}.tool.extensions`)),
+    artifacts: lenient(() => optArray(run.artifacts, `${path}.artifacts`)),
+    baseIds: lenient(() => optObject(run.originalUriBaseIds, `${path}.originalUriBaseIds`)),
   };
 }
 

@@ -482,6 +482,33 @@ describe('parseSarif: broken documents', () => {
     assert.equal(many.warnings![5], '… and 4 more');
   });
 
+  it('a malformed part of a run is read as absent, with a warning; results that do not need it stay', () => {
+    const text = log([
+      {
+        tool: { driver: 'eslint', extensions: {} },
+        artifacts: 'none',
+        originalUriBaseIds: [],
+        results: [
+          res({ message: { text: 'needs nothing' } }),
+          res({ locations: [{ physicalLocation: { artifactLocation: { index: 0 } } }] }),
+        ],
+      },
+    ]);
+    const r = parse(text);
+    assert.equal(r.error, undefined);
+    assert.deepEqual(
+      r.findings.map((f) => [f.file, f.message]),
+      [['src/a.ts', 'needs nothing']],
+    );
+    assert.deepEqual(r.warnings, [
+      'runs[0].tool.driver: expected an object, got the string "eslint" (read as absent)',
+      'runs[0].tool.extensions: expected an array, got an object (read as absent)',
+      'runs[0].artifacts: expected an array, got the string "none" (read as absent)',
+      'runs[0].originalUriBaseIds: expected an object, got an array (read as absent)',
+      'runs[0].results[1].locations[0].physicalLocation.artifactLocation.index: 0 is out of range: runs[0].artifacts has no entries (this result is left out)',
+    ]);
+  });
+
   it('only a log that is not SARIF fails: results that are not an array', () => {
     assert.equal(bad(oneRun({} as unknown[])), 'runs[0].results: expected an array, got an object');
   });
