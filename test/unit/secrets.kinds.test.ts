@@ -87,6 +87,7 @@ describe('secrets by kind: credential files', () => {
       '<property name="password" value="spr1ngDb"/>',
       '<property name="password" value="${db.password}"/>',
       '<user username="admin" password="<must-be-changed>"/>',
+      '<testsuite name="api" pass="12345" fail="0"/>',
     ].join('\n');
     assert.deepEqual(found(text, 'conf/sitemanager.xml'), [
       `password-in-file ${fz}`,
