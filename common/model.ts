@@ -46,6 +46,11 @@ export type FailureReason =
   | 'unresponsive' // a persistent agent stopped heartbeating or ignored a cancel, and was restarted
   | 'shutdown'; // killed because the host was stopping
 
+/** A finding that names no file (a build tool's "no project file"): it belongs to the task. */
+export function isTaskLevel(f: Finding): boolean {
+  return f.file === '';
+}
+
 export interface AttemptRecord {
   attempt: number; // 1-based
   startedAt: string; // ISO
@@ -63,7 +68,8 @@ export interface AttemptRecord {
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
 export interface Finding {
-  file: string; // workspace-relative, forward slashes
+  /** workspace-relative, forward slashes; '' for a task-level finding (the tool named no file) */
+  file: string;
   line: number; // 1-based
   column: number; // 1-based
   endLine?: number;
@@ -106,6 +112,10 @@ export interface TaskInfo {
   findings?: Finding[];
   /** findings of an agent with `baseline: true` that were in the baseline, so not reported */
   baselinedCount?: number;
+  /** SARIF results the tool marked suppressed (every suppression accepted), so not reported */
+  suppressedCount?: number;
+  /** the findings with no file (file ''), kept on the task in lists too: the Tasks view shows them */
+  taskFindings?: Finding[];
   /** the last lines the agent printed on stdout (text agents: an AI CLI's closing summary) */
   outputTail?: string[];
   attemptLog?: AttemptRecord[];
@@ -147,6 +157,11 @@ export interface AgentInfo {
   limits: { maxMemoryBytes?: number; maxCpuPercent?: number; timeoutMs: number };
   /** why the agent is unconfigured / quarantined / stopped. */
   reason?: string;
+  /**
+   * The detail of the agent's latest finished task when it succeeded with one: a tool that said
+   * its run did not succeed (SARIF executionSuccessful: false), output the reader had to repair.
+   */
+  lastRunNote?: string;
   stderrTail?: string[];
   /** `command` agents: the env keys it is given (values are never sent: they may be secrets). */
   envKeys?: string[];

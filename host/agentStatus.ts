@@ -1,10 +1,12 @@
 // The Agents part of the status: one AgentInfo per configured agent, plus any agent that still
 // has tasks in the queue but is no longer configured (so nothing waits invisibly).
 import type { AgentConfig, ResolvedConfig } from '../common/configSchema';
-import type { AgentInfo } from '../common/model';
+import type { AgentInfo, TaskState } from '../common/model';
 import type { AgentHealth } from './agents/supervisor';
 import type { GateResult, Scheduler } from './queue/scheduler';
 import type { LiveNumbers } from './agents/monitor';
+
+const FINISHED = new Set<TaskState>(['succeeded', 'failed', 'cancelled']);
 
 export function agentInfos(
   cfg: ResolvedConfig,
@@ -14,6 +16,7 @@ export function agentInfos(
   const out: AgentInfo[] = [];
   for (const a of Object.values(cfg.agents)) {
     const running = s.runningFor(a.id);
+    const last = s.store.list({ agent: a.id, states: FINISHED, limit: 1 }).tasks[0];
     const held = a.kind !== 'none' && a.enabled ? gate(a) : undefined;
     const state =
       a.kind === 'none' ? 'unconfigured' : !a.enabled || !cfg.enabled ? 'stopped' : running > 0 ? 'running' : 'idle';
@@ -37,6 +40,7 @@ export function agentInfos(
         ...(a.maxCpuPercent !== undefined ? { maxCpuPercent: a.maxCpuPercent } : {}),
         timeoutMs: a.timeoutMs,
       },
+      ...(last?.state === 'succeeded' && last.detail ? { lastRunNote: last.detail } : {}),
       ...(held
         ? { reason: held.reason }
         : a.kind === 'none'

@@ -17,6 +17,8 @@ export interface AgenticApi {
   tasksView: TasksView;
   diagnostics(uri: vscode.Uri): vscode.Diagnostic[];
   configDiagnostics(uri: vscode.Uri): readonly vscode.Diagnostic[];
+  /** findings with no file, shown on the agents' entries of that agentic_config.yaml */
+  taskLevelDiagnostics(configUri: vscode.Uri): readonly vscode.Diagnostic[];
   /** items submitted by on-save so far */
   submittedOnSave(): readonly SubmitItem[];
   /** saves the handler saw and the longest it took (it only matches and records: no I/O) */
@@ -33,6 +35,7 @@ export function makeApi(ctx: Ctx): AgenticApi {
     tasksView: ctx.tasksView,
     diagnostics: (uri) => ctx.diagnostics.all(uri),
     configDiagnostics: (uri) => ctx.diagnostics.configFor(uri),
+    taskLevelDiagnostics: (uri) => ctx.diagnostics.taskLevelFor(uri),
     submittedOnSave: () => ctx.onSave.submitted,
     saveHandlerCost: () => ({ ...ctx.onSave.cost, recentMs: [...ctx.onSave.cost.recentMs] }),
     setApprovalPrompt: (p) => {

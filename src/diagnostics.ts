@@ -5,6 +5,9 @@
 // save replaces it. Also the host's validation issues of agentic_config.yaml, on that file.
 import * as vscode from 'vscode';
 import type { ConfigIssue, Finding } from '../common/model';
+import { agentEntryRange } from './configLocate';
+
+export const CONFIG_FILE = 'agentic_config.yaml';
 
 const STALE_SUFFIX = ' (stale: the file changed since this run)';
 const RECHECK_MS = 400;
@@ -20,6 +23,10 @@ export class Diagnostics implements vscode.Disposable {
   /** uri → agent → the findings the host reported */
   private readonly findings = new Map<string, Map<string, Finding[]>>();
   private readonly configIssues = vscode.languages.createDiagnosticCollection('agentic_config');
+  /** findings with no file (file ''), shown on the agent's entry in agentic_config.yaml */
+  private readonly taskLevel = vscode.languages.createDiagnosticCollection('agentic:tasks');
+  /** config uri → agent → its task-level findings */
+  private readonly taskLevelFindings = new Map<string, Map<string, Finding[]>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly subs: vscode.Disposable[] = [];
 
@@ -38,6 +45,7 @@ export class Diagnostics implements vscode.Disposable {
 
   /** A run's findings for the files it covered (an empty list clears that file). */
   setFile(root: vscode.Uri, agent: string, file: string, list: Finding[]): void {
+    if (file === '') return this.setTaskLevel(root, agent, list);
     const uri = vscode.Uri.joinPath(root, file);
     const byAgent = this.findings.get(uri.toString()) ?? new Map<string, Finding[]>();
     if (list.length) byAgent.set(agent, list);
@@ -62,7 +70,51 @@ export class Diagnostics implements vscode.Disposable {
     }
   }
 
+  /**
+   * Findings that name no file (a build tool's "no project file"): on the agent's entry in the
+   * folder's agentic_config.yaml, so they are seen and not dropped. The file is read through the
+   * workspace API (async) each time, since the user may have moved the entry.
+   */
+  private setTaskLevel(root: vscode.Uri, agent: string, list: Finding[]): void {
+    const uri = vscode.Uri.joinPath(root, CONFIG_FILE);
+    const key = uri.toString();
+    const byAgent = this.taskLevelFindings.get(key) ?? new Map<string, Finding[]>();
+    if (list.length) byAgent.set(agent, list);
+    else byAgent.delete(agent);
+    this.taskLevelFindings.set(key, byAgent);
+    void this.renderTaskLevel(uri, byAgent).catch(() => undefined);
+  }
+
+  private async renderTaskLevel(uri: vscode.Uri, byAgent: Map<string, Finding[]>): Promise<void> {
+    let text = '';
+    try {
+      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    } catch {
+      // no config file (the built-in default): the diagnostics go on line 1 of where it would be
+    }
+    if (this.taskLevelFindings.get(uri.toString()) !== byAgent) return; // superseded meanwhile
+    const diags: vscode.Diagnostic[] = [];
+    for (const [agent, list] of byAgent) {
+      const at = agentEntryRange(text, agent);
+      for (const f of list) {
+        const d = toDiagnostic({ ...f, line: at.line + 1, column: at.startCol + 1 }, false);
+        d.range = new vscode.Range(at.line, at.startCol, at.line, Math.max(at.endCol, at.startCol + 1));
+        d.message = `${f.message} (reported by agent "${agent}" with no file)`;
+        diags.push(d);
+      }
+    }
+    if (diags.length) this.taskLevel.set(uri, diags);
+    else this.taskLevel.delete(uri);
+  }
+
+  /** for tests and the API: the task-level diagnostics of a folder's config file */
+  taskLevelFor(uri: vscode.Uri): readonly vscode.Diagnostic[] {
+    return this.taskLevel.get(uri) ?? [];
+  }
+
   clearFolder(root: vscode.Uri): void {
+    const configKey = vscode.Uri.joinPath(root, CONFIG_FILE).toString();
+    if (this.taskLevelFindings.delete(configKey)) this.taskLevel.delete(vscode.Uri.parse(configKey));
     const prefix = root.toString().replace(/\/?$/, '/');
     for (const [key, byAgent] of this.findings) {
       if (!key.startsWith(prefix)) continue;
@@ -143,6 +195,7 @@ export class Diagnostics implements vscode.Disposable {
     for (const t of this.timers.values()) clearTimeout(t);
     for (const c of this.collections.values()) c.dispose();
     this.configIssues.dispose();
+    this.taskLevel.dispose();
     for (const s of this.subs) s.dispose();
   }
 }

@@ -229,7 +229,14 @@ export class TaskRunner implements Runner {
     });
     if (parsed.error) return { ...base, reason: 'output_error', detail: parsed.error };
     await this.addContentHashes(parsed.findings);
-    return this.holdTheLine(agent, { ...base, findings: parsed.findings });
+    // what the reader repaired or left out, and a tool that says its run failed: on the task
+    const notes = [parsed.executionFailed, ...(parsed.warnings ?? []).map((w) => `output: ${w}`)].filter(Boolean);
+    return this.holdTheLine(agent, {
+      ...base,
+      findings: parsed.findings,
+      ...(notes.length ? { detail: notes.join('; ') } : {}),
+      ...(parsed.suppressed ? { suppressed: parsed.suppressed } : {}),
+    });
   }
 
   /**
@@ -245,7 +252,7 @@ export class TaskRunner implements Runner {
       ...o,
       findings: b.fresh,
       ...(b.baselined.length ? { baselined: b.baselined } : {}),
-      ...(b.note ? { detail: b.note } : {}),
+      ...(b.note ? { detail: o.detail ? `${o.detail}; ${b.note}` : b.note } : {}),
     };
   }
 

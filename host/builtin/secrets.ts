@@ -7,6 +7,7 @@
 // redacted form and the fingerprint is a hash.
 import {
   allowsUnquotedValues,
+  hasPlaceholderWord,
   assignmentAt,
   isAwsSecretName,
   isLikelySecretValue,
@@ -18,14 +19,21 @@ import {
 import {
   AWS_SECRET,
   GENERIC,
+  PASSWORD_ASSIGNMENT,
   PATTERN_RULES,
   PRIVATE_KEY,
+  redact,
   URL_CREDENTIALS,
+  type RawHit,
   type SecretRule,
   type SecretSeverity,
 } from './secretsRules';
+import { scanFormats } from './secretsFormats';
+import { isStandInPassword } from './secretsStandIns';
+import { scanPasswordHashes, scanPuttyKeys, scanRailsKey } from './secretsKeys';
 
 export { shannonEntropy } from './secretsHeuristics';
+export { redact } from './secretsRules';
 export { RULES, type SecretRule, type SecretSeverity } from './secretsRules';
 
 /**
@@ -50,12 +58,6 @@ export interface SecretHit {
 export const SUPPRESSION_MARKERS = ['agentic-bg:ignore', 'gitleaks:allow', 'pragma: allowlist secret'];
 /** A comment line with this marker silences the line after it (for PEM blocks, YAML, JSON-less spots). */
 export const SUPPRESS_NEXT_LINE = 'agentic-bg:ignore-next-line';
-
-/** A redacted form: the public prefix, an ellipsis and the length — never the secret itself. */
-export function redact(secret: string, visible: number): string {
-  const shown = Math.max(0, Math.min(visible, Math.floor(secret.length / 2)));
-  return `${secret.slice(0, shown)}…(${secret.length} chars)`;
-}
 
 /**
  * FNV-1a 64-bit over the UTF-8 bytes of `s`, as 16 hex digits. Not cryptographic: an identity.
@@ -102,14 +104,6 @@ class LineIndex {
   }
 }
 
-interface RawHit {
-  rule: SecretRule;
-  start: number; // offset of the secret in the text
-  end: number; // exclusive
-  secret: string; // what the fingerprint is computed over
-  message: string;
-}
-
 /** Scans one file's text. `file` is the workspace-relative path (it picks heuristics and enters the fingerprint). */
 export function scanText(text: string, file: string): SecretHit[] {
   // Editors do not count a BOM as a column, so neither do we.
@@ -133,8 +127,17 @@ export function scanText(text: string, file: string): SecretHit[] {
   }
   if (text.includes('PRIVATE KEY')) raw.push(...scanPrivateKeys(text));
   if (text.includes('://')) raw.push(...scanUrlCredentials(text, raw));
+  if (text.includes('PuTTY-User-Key-File-')) raw.push(...scanPuttyKeys(text));
+  // A strong password under a secret name stays the generic rule's (as it always was); the
+  // relaxed password-assignment rule adds the weak ones the generic rule lets through.
+  const formats = scanFormats(text, file);
+  const later = formats.filter((h) => h.rule === PASSWORD_ASSIGNMENT);
+  for (const h of [...formats, ...scanPasswordHashes(text, file), ...scanRailsKey(text, file)]) {
+    if (h.rule !== PASSWORD_ASSIGNMENT && !overlaps(raw, h.start, h.end)) raw.push(h);
+  }
   const lines = new LineIndex(text);
   raw.push(...scanAssignments(text, file, raw));
+  for (const h of later) if (!overlaps(raw, h.start, h.end)) raw.push(h);
 
   raw.sort((a, b) => a.start - b.start);
   const seen = new Map<string, number>();
@@ -210,16 +213,16 @@ function scanPrivateKeys(text: string): RawHit[] {
 // scheme://user:password@host — user and password exclude the separators that delimit them, so
 // there is exactly one way to match and no backtracking blow-up.
 const URL_CRED_RE =
-  /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{1,20}):\/\/([^\s:@/'"`<>]{0,100}):([^\s:@/'"`<>]{1,200})@[A-Za-z0-9.-]{1,253}/g;
+  /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{1,20}):\/\/([^\s:@/'"`<>]{0,100}):([^\s:@/'"`<>]{1,200})@([A-Za-z0-9.-]{1,253})/g;
 
 function scanUrlCredentials(text: string, already: RawHit[]): RawHit[] {
   const out: RawHit[] = [];
   URL_CRED_RE.lastIndex = 0;
   for (let m = URL_CRED_RE.exec(text); m; m = URL_CRED_RE.exec(text)) {
-    const [, scheme, user, password] = m;
+    const [, scheme, user, password, host] = m;
     const start = m.index + scheme.length + 3 + user.length + 1;
     const end = start + password.length;
-    if (overlaps(already, start, end) || !isUrlPassword(password, user)) continue;
+    if (overlaps(already, start, end) || !isUrlPassword(password, user, host)) continue;
     out.push({
       rule: URL_CREDENTIALS,
       start,
@@ -231,12 +234,15 @@ function scanUrlCredentials(text: string, already: RawHit[]): RawHit[] {
   return out;
 }
 
-/** A real-looking password: not a template, not a stand-in, not the user name again. */
-function isUrlPassword(password: string, user: string): boolean {
-  if (password.length < 8 || password === user || /^[$%{<*]/.test(password)) return false;
-  if (isPlaceholder(password, true)) return false;
-  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((re) => re.test(password)).length;
-  return classes >= 2 && /\d|[^A-Za-z]/.test(password) && shannonEntropy(password) >= 2.8;
+/**
+ * A password, however weak, that is not a template, a stand-in ("pass", "<password>", "secret"),
+ * the user name again (postgres:postgres, guest:guest: the well-known defaults), anonymous access
+ * (whose "password" is an e-mail address or anything) or on a docs host.
+ */
+function isUrlPassword(password: string, user: string, host: string): boolean {
+  if (password === user || user === 'anonymous' || /^[$%{<*]/.test(password) || isStandInPassword(password))
+    return false;
+  return !hasPlaceholderWord(password, true) && !/example|^host(?:name)?$|^domain$/i.test(host);
 }
 
 // Names worth trying the assignment matcher on mention one of these (cheap to find in bulk).

@@ -3,9 +3,13 @@
 // everything here takes its inputs as arguments so the tests can drive it without spawning.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import picomatch from 'picomatch';
-import { RULES, scanText, type SecretHit } from './secrets';
+import { scanText, type SecretHit } from './secrets';
+import { IGNORE_FILE, parseSecretsIgnore } from './secretsIgnore';
+import { toSarif, type SarifNotification } from './secretsSarif';
+
+export { toSarif } from './secretsSarif';
+import { keystoreHit } from './secretsKeystore';
 
 /** The task as the host hands it to a one-shot agent (README: Agents). */
 export interface AgentTask {
@@ -196,6 +200,8 @@ export async function scanFile(workspace: string, rel: string): Promise<SecretHi
       return undefined;
     }
     const buf = await readFile(abs);
+    const keystore = keystoreHit(rel, buf);
+    if (keystore) return [keystore];
     if (buf.subarray(0, 8192).includes(0)) return undefined; // binary: a NUL in the first 8 KB
     return scanText(buf.toString('utf8'), rel);
   } catch (err) {
@@ -218,53 +224,6 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
   return results;
 }
 
-/** A SARIF artifact URI: relative, forward slashes, percent-encoded where a URI requires it. */
-function toUri(rel: string): string {
-  return encodeURI(rel).replace(/[?#]/g, (c) => encodeURIComponent(c));
-}
-
-/** The SARIF 2.1.0 log for a run's hits. */
-export function toSarif(hits: SecretHit[], workspace: string): object {
-  const ruleIndex = new Map(RULES.map((r, i) => [r.id, i]));
-  let base = pathToFileURL(workspace).href;
-  if (!base.endsWith('/')) base += '/';
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'agentic-bg secrets',
-            rules: RULES.map((r) => ({
-              id: r.id,
-              shortDescription: { text: r.title },
-              defaultConfiguration: { level: r.severity },
-            })),
-          },
-        },
-        originalUriBaseIds: { '%SRCROOT%': { uri: base } },
-        columnKind: 'utf16CodeUnits',
-        results: hits.map((h) => ({
-          ruleId: h.ruleId,
-          ruleIndex: ruleIndex.get(h.ruleId),
-          level: h.severity,
-          message: { text: h.message },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: toUri(h.file), uriBaseId: '%SRCROOT%' },
-                region: { startLine: h.line, startColumn: h.column, endLine: h.endLine, endColumn: h.endColumn },
-              },
-            },
-          ],
-          partialFingerprints: { 'secretHash/v1': h.fingerprint },
-        })),
-      },
-    ],
-  };
-}
-
 /** Notes go to stderr (the task's log); they name files, never contents. */
 function note(msg: string): void {
   process.stderr.write(`secrets: ${msg}\n`);
@@ -273,14 +232,29 @@ function note(msg: string): void {
 /** Runs a parsed task: the SARIF log and the exit code (0 clean, 1 findings). */
 export async function runTask(
   task: AgentTask,
-): Promise<{ sarif: object; exitCode: 0 | 1; scanned: number; hits: number }> {
+): Promise<{ sarif: object; exitCode: 0 | 1; scanned: number; hits: number; ignored: number }> {
   const files = await collectFiles(task);
   const perFile = await mapLimit(files, PARALLEL_READS, (rel) => scanFile(task.workspace, rel));
-  const hits = perFile.flatMap((h) => h ?? []);
+  let hits = perFile.flatMap((h) => h ?? []);
+  const notifications: SarifNotification[] = [];
+  const ignoreText = await readFile(path.join(task.workspace, IGNORE_FILE), 'utf8').catch(() => undefined);
+  let ignored = 0;
+  if (ignoreText !== undefined) {
+    const ignore = parseSecretsIgnore(ignoreText);
+    const kept = hits.filter((h) => !ignore.ignores(h.file, h.ruleId));
+    ignored = hits.length - kept.length;
+    hits = kept;
+    // a broken line is shown where it is (a finding on the ignore file), not only in the log
+    for (const i of ignore.issues) {
+      notifications.push({ file: IGNORE_FILE, line: i.line, column: i.column, message: i.message });
+      note(`${IGNORE_FILE}:${i.line}:${i.column}: ${i.message}`);
+    }
+  }
   return {
-    sarif: toSarif(hits, task.workspace),
+    sarif: toSarif(hits, task.workspace, notifications),
     exitCode: hits.length > 0 ? 1 : 0,
     scanned: perFile.filter((h) => h !== undefined).length,
     hits: hits.length,
+    ignored,
   };
 }

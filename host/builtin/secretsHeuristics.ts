@@ -101,11 +101,18 @@ function hasSequentialRun(s: string, min: number): boolean {
   return false;
 }
 
+/** True when `value` spells a placeholder word (with `generic`: also "test", "password", ...). */
+export function hasPlaceholderWord(value: string, generic = false): boolean {
+  const lower = value.toLowerCase();
+  return (
+    PLACEHOLDER_WORDS.some((w) => lower.includes(w)) ||
+    (generic && GENERIC_PLACEHOLDER_WORDS.some((w) => lower.includes(w)))
+  );
+}
+
 /** True when a token-shaped value is a documentation example or stand-in, not a credential. */
 export function isPlaceholder(value: string, generic = false): boolean {
-  const lower = value.toLowerCase();
-  if (PLACEHOLDER_WORDS.some((w) => lower.includes(w))) return true;
-  if (generic && GENERIC_PLACEHOLDER_WORDS.some((w) => lower.includes(w))) return true;
+  if (hasPlaceholderWord(value, generic)) return true;
   if (hasSequentialRun(value, generic ? 4 : 5)) return true;
   // "0000000000000000", "abababab": too few distinct characters to be random.
   return shannonEntropy(value) < 2.5;

@@ -66,9 +66,13 @@ async function main(): Promise<number> {
   const started = Date.now();
   try {
     const task = parseTask(await readTaskJson(), process.cwd());
-    const { sarif, exitCode, scanned, hits } = await runTask(task);
+    const { sarif, exitCode, scanned, hits, ignored } = await runTask(task);
     process.stdout.write(JSON.stringify(sarif) + '\n');
-    process.stderr.write(`secrets: scanned ${scanned} file(s), ${hits} finding(s) in ${Date.now() - started} ms\n`);
+    // peak RSS for `npm run secrets:eval` (maxRSS is in KiB)
+    const rss = (process.resourceUsage().maxRSS / 1024).toFixed(0);
+    process.stderr.write(
+      `secrets: scanned ${scanned} file(s), ${hits} finding(s)${ignored ? ` (${ignored} more ignored by .agentic/secrets-ignore)` : ''} in ${Date.now() - started} ms (peak RSS ${rss} MiB)\n`,
+    );
     return exitCode;
   } catch (err) {
     if (err instanceof UsageError) {

@@ -144,6 +144,46 @@ export const AWS_SECRET: SecretRule = {
 };
 export const URL_CREDENTIALS: SecretRule = { id: 'credentials-in-url', title: 'Password in URL', severity: 'warning' };
 export const GENERIC: SecretRule = { id: 'generic-secret-assignment', title: 'Hard-coded secret', severity: 'warning' };
+// Rules for files whose format says a value is a password (secretsFormats.ts): there, a weak or
+// short value is still a real credential, so no entropy threshold applies.
+export const PASSWORD_IN_FILE: SecretRule = {
+  id: 'password-in-file',
+  title: 'Password in a credentials file',
+  severity: 'error',
+};
+export const PASSWORD_ASSIGNMENT: SecretRule = {
+  id: 'password-assignment',
+  title: 'Password in configuration',
+  severity: 'warning',
+};
+export const CONNECTION_STRING: SecretRule = {
+  id: 'connection-string-password',
+  title: 'Password in a connection string',
+  severity: 'warning',
+};
+export const FRAMEWORK_KEY: SecretRule = {
+  id: 'framework-secret-key',
+  title: 'Framework secret key',
+  severity: 'error',
+};
+export const NPM_AUTH: SecretRule = { id: 'npm-auth', title: 'npm registry credential', severity: 'error' };
+export const PASSWORD_HASH: SecretRule = { id: 'password-hash', title: 'Password hash', severity: 'warning' };
+export const KEY_FILE: SecretRule = { id: 'key-file', title: 'Private key file', severity: 'error' };
+
+/** A redacted form: the public prefix, an ellipsis and the length — never the secret itself. */
+export function redact(secret: string, visible: number): string {
+  const shown = Math.max(0, Math.min(visible, Math.floor(secret.length / 2)));
+  return `${secret.slice(0, shown)}…(${secret.length} chars)`;
+}
+
+/** A match before positions are computed: offsets into the scanned text. */
+export interface RawHit {
+  rule: SecretRule;
+  start: number; // offset of the secret in the text
+  end: number; // exclusive
+  secret: string; // what the fingerprint is computed over
+  message: string;
+}
 
 /** Every rule the scanner can report, for SARIF `tool.driver.rules`. */
 export const RULES: readonly SecretRule[] = [
@@ -152,6 +192,13 @@ export const RULES: readonly SecretRule[] = [
   AWS_SECRET,
   URL_CREDENTIALS,
   GENERIC,
+  PASSWORD_IN_FILE,
+  PASSWORD_ASSIGNMENT,
+  CONNECTION_STRING,
+  FRAMEWORK_KEY,
+  NPM_AUTH,
+  PASSWORD_HASH,
+  KEY_FILE,
 ];
 
 function isJwt(token: string): boolean {

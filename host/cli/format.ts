@@ -15,7 +15,8 @@ function fmtBytes(n: number | undefined): string {
 }
 
 export function fmtFinding(f: Finding): string {
-  return `${f.file}:${f.line}:${f.column} ${f.severity} ${f.message}${f.ruleId ? ` [${f.ruleId}]` : ''}`;
+  const where = f.file === '' ? `(${f.agent}: no file)` : `${f.file}:${f.line}:${f.column}`;
+  return `${where} ${f.severity} ${f.message}${f.ruleId ? ` [${f.ruleId}]` : ''}`;
 }
 
 function table(rows: string[][]): string {
@@ -53,7 +54,8 @@ export function fmtStatus(s: HostStatus): string {
       a.reason ?? (a.command ?? []).join(' '),
     ]);
   }
-  return lines.join('\n') + table(rows) + '\n';
+  const notes = s.agents.filter((a) => a.lastRunNote).map((a) => `note      ${a.id}: last run: ${a.lastRunNote}`);
+  return lines.join('\n') + table(rows) + '\n' + (notes.length ? `\n${notes.join('\n')}\n` : '');
 }
 
 export function fmtTasks(tasks: TaskInfo[], total: number): string {
@@ -85,5 +87,6 @@ export function fmtTask(t: TaskInfo): string {
   for (const l of t.outputTail ?? []) lines.push(`  | ${l}`);
   for (const f of t.findings ?? []) lines.push(fmtFinding(f));
   if (t.baselinedCount) lines.push(`(${t.baselinedCount} more finding(s) in the baseline not shown)`);
+  if (t.suppressedCount) lines.push(`(${t.suppressedCount} finding(s) suppressed by the tool not shown)`);
   return lines.join('\n') + '\n';
 }

@@ -79,6 +79,12 @@ export function optInt(v: unknown, path: string, min: 1 | 0 | -1): number | unde
   return v;
 }
 
+export function optBoolean(v: unknown, path: string): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') fail(path, 'a boolean', v);
+  return v;
+}
+
 /** One of the allowed strings. */
 export function optEnum<T extends string>(v: unknown, path: string, allowed: readonly T[]): T | undefined {
   if (v === undefined || v === null) return undefined;

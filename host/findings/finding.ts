@@ -15,14 +15,18 @@ export interface ParseResult {
   /** set when the output is broken: says where. When set, `findings` is empty. */
   error?: string;
   /**
-   * SARIF results dropped because they name no file (no location, or only a logical location):
-   * the Problems panel has nowhere to put them. The host may log the count; it is not an error.
+   * What was repaired or left out of a readable document, each naming its JSON path (a region
+   * value out of range, a result that could not be read): the task's detail shows them.
    */
-  skipped?: number;
+  warnings?: string[];
+  /** SARIF results suppressed (every suppression accepted): counted on the task, not shown */
+  suppressed?: number;
+  /** the tool said its run did not succeed (SARIF invocations[].executionSuccessful: false) */
+  executionFailed?: string;
 }
 
 export interface RawFinding {
-  /** already relativized */
+  /** already relativized; '' for a task-level finding (no file location) */
   file: string;
   line?: number;
   column?: number;

@@ -27,10 +27,11 @@ export class FindingsStore {
       list.push(f);
       grouped.set(f.file, list);
     }
-    // the files this run speaks for: the ones it was given, or everything when it scanned all
+    // the files this run speaks for: the ones it was given, or everything when it scanned all;
+    // and always the task-level findings (file ''): the agent's latest run replaces them
     const covered = task.files.length
-      ? new Set([...task.files, ...grouped.keys()])
-      : new Set([...files.keys(), ...grouped.keys()]);
+      ? new Set([...task.files, ...grouped.keys(), ''])
+      : new Set([...files.keys(), ...grouped.keys(), '']);
     const changes: FileFindings[] = [];
     for (const file of covered) {
       const prev = times.get(file);

@@ -1,8 +1,11 @@
 // SARIF 2.1.0 log → findings. Pure: the text in, findings or an error out.
 //
-// A broken document gives an error that says where it broke (a JSON line:column, or the JSON path
-// of the bad value) and NO findings: a half-read log would look like a complete one, and the host
-// would then clear diagnostics the tool never meant to clear.
+// A document that is not SARIF (not JSON, another version, runs or results not arrays) gives an
+// error that says where it broke and NO findings: the host then clears nothing. Within a readable
+// log, one bad result never costs the others: a region value out of range is dropped (the finding
+// keeps its file), a result that cannot be read at all is left out, and each repair is a warning
+// naming the JSON path (the task's detail shows them). Results without a file are task-level
+// findings (file ''), suppressed ones are counted, and the tool's own notifications are read.
 import type { Severity } from '../../common/model';
 import {
   asObject,
@@ -20,6 +23,8 @@ import {
 import { buildFinding, type ParseContext, type ParseResult, type RawFinding } from './finding';
 import { parseJsonLocated } from './jsonError';
 import { primaryPlace, type RunScope } from './sarifLocation';
+import { readInvocations } from './sarifInvocations';
+import { resultMessage } from './sarifMessage';
 
 export const SARIF_VERSION = '2.1.0';
 
@@ -40,6 +45,9 @@ interface Run extends RunScope {
   driver: Json | undefined;
   extensions: unknown[] | undefined;
 }
+
+/** At most this many warnings are kept word for word; the rest are counted. */
+const MAX_WARNINGS = 5;
 
 export function parseSarif(text: string, ctx: ParseContext): ParseResult {
   if (text.trim() === '') return { findings: [], error: 'empty output: expected a SARIF 2.1.0 log' };
@@ -73,19 +81,36 @@ function readLog(doc: unknown, ctx: ParseContext): ParseResult {
   }
   const runs = optArray(log.runs, 'runs') ?? fail('runs', 'an array', log.runs);
   const findings: RawFinding[] = [];
-  let skipped = 0;
+  const warnings: string[] = [];
+  let warned = 0;
+  const warn = (msg: string): void => {
+    if (warned++ < MAX_WARNINGS) warnings.push(msg);
+  };
+  let suppressed = 0;
+  const failedRuns: string[] = [];
   runs.forEach((r, i) => {
     const path = `runs[${i}]`;
-    const run = readRun(asObject(r, path), path, ctx.workspace);
+    const run = readRun(asObject(r, path), path, ctx.workspace, warn);
     const results = optArray(asObject(r, path).results, `${path}.results`) ?? [];
     results.forEach((res, j) => {
-      const out = readResult(run, asObject(res, `${path}.results[${j}]`), `${path}.results[${j}]`);
-      if (out === 'skipped') skipped++;
-      else if (out) findings.push(out);
+      const rpath = `${path}.results[${j}]`;
+      try {
+        const out = readResult(run, asObject(res, rpath), rpath);
+        if (out === 'suppressed') suppressed++;
+        else if (out) findings.push(out);
+      } catch (e) {
+        if (!(e instanceof ShapeError)) throw e;
+        warn(`${e.message} (this result is left out)`);
+      }
     });
+    const failed = readInvocations(run, asObject(r, path), findings, warn);
+    if (failed !== undefined) failedRuns.push(failed);
   });
   const result: ParseResult = { findings: findings.map((f) => buildFinding(f, ctx)) };
-  if (skipped > 0) result.skipped = skipped;
+  if (warned > MAX_WARNINGS) warnings.push(`… and ${warned - MAX_WARNINGS} more`);
+  if (warnings.length) result.warnings = warnings;
+  if (suppressed > 0) result.suppressed = suppressed;
+  if (failedRuns.length) result.executionFailed = failedRuns.join('; ');
   return result;
 }
 
@@ -93,28 +118,39 @@ function describeVersion(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'no version property' : String(v);
 }
 
-function readRun(run: Json, path: string, workspace: string): Run {
+function readRun(run: Json, path: string, workspace: string, warn: (msg: string) => void): Run {
   // `tool` is required by the spec, but nothing here needs it unless a result refers to a rule:
-  // a run without one still yields its findings.
-  const tool = optObject(run.tool, `${path}.tool`);
+  // a run without one still yields its findings. A malformed part of the run is read as absent,
+  // with a warning: only the results that need it are then left out, not the whole log.
+  const lenient = <T>(read: () => T | undefined): T | undefined => {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof ShapeError)) throw e;
+      warn(`${e.message} (read as absent)`);
+      return undefined;
+    }
+  };
+  const tool = lenient(() => optObject(run.tool, `${path}.tool`));
   return {
     path,
     workspace,
-    driver: optObject(tool?.driver, `${path}.tool.driver`),
-    extensions: optArray(tool?.extensions, `${path}.tool.extensions`),
-    artifacts: optArray(run.artifacts, `${path}.artifacts`),
-    baseIds: optObject(run.originalUriBaseIds, `${path}.originalUriBaseIds`),
+    warn,
+    driver: lenient(() => optObject(tool?.driver, `${path}.tool.driver`)),
+    extensions: lenient(() => optArray(tool?.extensions, `${path}.tool.extensions`)),
+    artifacts: lenient(() => optArray(run.artifacts, `${path}.artifacts`)),
+    baseIds: lenient(() => optObject(run.originalUriBaseIds, `${path}.originalUriBaseIds`)),
   };
 }
 
-/** A finding, undefined for a result that is not a problem, 'skipped' for one with no file. */
-function readResult(run: Run, result: Json, rpath: string): RawFinding | undefined | 'skipped' {
+/** A finding, undefined for a result that is not a problem, 'suppressed' for one suppressed. */
+function readResult(run: Run, result: Json, rpath: string): RawFinding | undefined | 'suppressed' {
   const kind = optEnum(result.kind, `${rpath}.kind`, KINDS) ?? 'fail';
   // pass / notApplicable: the rule was checked and nothing is wrong. baselineState "absent": the
   // problem was there in the baseline and is gone now. Neither belongs in the Problems panel.
   if (kind === 'pass' || kind === 'notApplicable') return undefined;
   if (optString(result.baselineState, `${rpath}.baselineState`) === 'absent') return undefined;
-  if (isSuppressed(result, rpath)) return undefined;
+  if (isSuppressed(result, rpath)) return 'suppressed';
 
   const ref = findRule(run, result, rpath);
   const ruleId =
@@ -141,22 +177,43 @@ function readResult(run: Run, result: Json, rpath: string): RawFinding | undefin
     message = optString(short?.text, `${ref.rulePath}.shortDescription.text`) || ruleId;
   }
 
-  const place = primaryPlace(run, result, rpath);
-  if (!place) return 'skipped';
+  // no file (a build tool's "no project file", a logical location only): a task-level finding
+  const place = primaryPlace(run, result, rpath) ?? { file: '' };
+  if (place.file === '') {
+    const where = logicalName(result, rpath);
+    if (where && !message.includes(where)) message = `${message} (in ${where})`;
+  }
   const f: RawFinding = { ...place, severity: LEVEL_SEVERITY[level], ruleId, message };
   const fp = fingerprint(result, rpath);
   if (fp !== undefined) f.fingerprint = fp;
   return f;
 }
 
-/** Suppressed in source or by the tool, and not merely under review or rejected. */
+/**
+ * Suppressed only when every suppression is accepted (a missing status means accepted): one that
+ * is under review or rejected means someone disputes it, so the result is shown.
+ */
 function isSuppressed(result: Json, rpath: string): boolean {
   const sups = optArray(result.suppressions, `${rpath}.suppressions`) ?? [];
-  return sups.some((s, i) => {
-    const p = `${rpath}.suppressions[${i}]`;
-    const status = optString(asObject(s, p).status, `${p}.status`);
-    return status === undefined || status === 'accepted';
-  });
+  return (
+    sups.length > 0 &&
+    sups.every((s, i) => {
+      const p = `${rpath}.suppressions[${i}]`;
+      const status = optString(asObject(s, p).status, `${p}.status`);
+      return status === undefined || status === 'accepted';
+    })
+  );
+}
+
+/** The first logical location's name, for a result with no file: "pkg.Cls.method". */
+function logicalName(result: Json, rpath: string): string | undefined {
+  const locs = optArray(result.locations, `${rpath}.locations`) ?? [];
+  const first = locs[0] === undefined ? undefined : optObject(locs[0], `${rpath}.locations[0]`);
+  const logical = optArray(first?.logicalLocations, `${rpath}.locations[0].logicalLocations`)?.[0];
+  if (typeof logical !== 'object' || logical === null) return undefined;
+  const l = logical as Json;
+  const name = l.fullyQualifiedName ?? l.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
 /**
@@ -200,70 +257,6 @@ function findRule(run: Run, result: Json, rpath: string): RuleRef {
     if (i !== -1) return at(i);
   }
   return { rule: undefined, rulePath: `${rulesPath}[?]`, component, componentPath };
-}
-
-/**
- * message.text, else message.id looked up in the rule's messageStrings and then in its
- * component's globalMessageStrings, else message.markdown; `{0}`-style placeholders are filled
- * from message.arguments.
- */
-function resultMessage(result: Json, rpath: string, ref: RuleRef): string {
-  const mp = `${rpath}.message`;
-  const msg = asObject(result.message, mp);
-  const args = optArray(msg.arguments, `${mp}.arguments`)?.map(
-    (a, i) => optString(a, `${mp}.arguments[${i}]`) ?? fail(`${mp}.arguments[${i}]`, 'a string', a),
-  );
-  const text = optString(msg.text, `${mp}.text`);
-  if (text !== undefined) return plainText(args ? fill(text, args) : text);
-  const id = optString(msg.id, `${mp}.id`);
-  if (id !== undefined) {
-    const found =
-      messageString(ref.rule?.messageStrings, `${ref.rulePath}.messageStrings`, id) ??
-      messageString(ref.component?.globalMessageStrings, `${ref.componentPath}.globalMessageStrings`, id);
-    if (!found) {
-      throw new ShapeError(
-        `${mp}.id`,
-        `${JSON.stringify(id)} is in neither the rule's messageStrings nor globalMessageStrings`,
-      );
-    }
-    return found.plain ? plainText(fill(found.s, args ?? [])) : fill(found.s, args ?? []);
-  }
-  const md = optString(msg.markdown, `${mp}.markdown`);
-  if (md !== undefined) return args ? fill(md, args) : md;
-  throw new ShapeError(mp, 'expected text, id or markdown');
-}
-
-function messageString(container: unknown, cpath: string, id: string): { s: string; plain: boolean } | undefined {
-  const strings = optObject(container, cpath);
-  if (!strings || !Object.hasOwn(strings, id)) return undefined;
-  const p = key(cpath, id);
-  const entry = asObject(strings[id], p);
-  const text = optString(entry.text, `${p}.text`);
-  if (text !== undefined) return { s: text, plain: true };
-  const md = optString(entry.markdown, `${p}.markdown`);
-  if (md !== undefined) return { s: md, plain: false };
-  throw new ShapeError(p, 'expected text or markdown');
-}
-
-/** SARIF §3.11.5: `{n}` → arguments[n] (left as is when there is no such argument); `{{` `}}` → braces. */
-function fill(template: string, args: string[]): string {
-  return template.replace(/\{\{|\}\}|\{(\d+)\}/g, (m, n: string | undefined) => {
-    if (m === '{{') return '{';
-    if (m === '}}') return '}';
-    const i = Number(n);
-    return i < args.length ? args[i]! : m;
-  });
-}
-
-/**
- * SARIF §3.11.6: plain-text messages may embed links to related locations, `[this value](1)`, or
- * to URIs, with `\[` `\]` for literal brackets. The Problems panel shows plain text, so keep the
- * link's words and drop the target.
- */
-function plainText(s: string): string {
-  return s
-    .replace(/(?<!\\)\[((?:[^\]\\]|\\.)*)\]\((\d+|[A-Za-z][A-Za-z0-9+.-]*:[^)\s]*)\)/g, '$1')
-    .replace(/\\([[\]])/g, '$1');
 }
 
 /**

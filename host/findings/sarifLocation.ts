@@ -11,6 +11,8 @@ export interface RunScope {
   artifacts: unknown[] | undefined;
   /** run.originalUriBaseIds */
   baseIds: Json | undefined;
+  /** a repair the reader made, naming the JSON path (shown in the task's detail) */
+  warn: (msg: string) => void;
 }
 
 export interface Place {
@@ -40,14 +42,31 @@ export function primaryPlace(run: RunScope, result: Json, rpath: string): Place 
   const file = artifactFile(run, al, `${phPath}.artifactLocation`);
 
   const rp = `${phPath}.region`;
-  const region = optObject(phys.region, rp);
+  // A bad region value (gitleaks writes endColumn 0) must not cost the finding, let alone the
+  // log: the value is dropped with a warning and the finding keeps its file (and what else holds).
+  const int = (v: unknown, path: string): number | undefined => {
+    try {
+      return optInt(v, path, 1);
+    } catch (e) {
+      if (!(e instanceof ShapeError)) throw e;
+      run.warn(`${e.message} (ignored: the finding keeps the rest of its place)`);
+      return undefined;
+    }
+  };
+  let region: Json | undefined;
+  try {
+    region = optObject(phys.region, rp);
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
+    run.warn(`${e.message} (ignored: the finding is placed on the file)`);
+  }
   // A region given only as charOffset/byteOffset cannot be turned into a line without the file;
   // the finding then sits on line 1 like a region-less one (the host has the file, we do not).
-  const line = optInt(region?.startLine, `${rp}.startLine`, 1);
+  const line = int(region?.startLine, `${rp}.startLine`);
   if (line === undefined) return { file };
-  const column = optInt(region?.startColumn, `${rp}.startColumn`, 1);
-  const endLine = optInt(region?.endLine, `${rp}.endLine`, 1);
-  const endColumn = optInt(region?.endColumn, `${rp}.endColumn`, 1);
+  const column = int(region?.startColumn, `${rp}.startColumn`);
+  const endLine = int(region?.endLine, `${rp}.endLine`);
+  const endColumn = int(region?.endColumn, `${rp}.endColumn`);
   // Per SARIF, a missing endLine is the startLine, and a missing endColumn means "to the end of
   // endLine"; so no startColumn and no endColumn is the whole line.
   const place: Place = { file, line, column: column ?? 1, endLine: endLine ?? line };

@@ -51,6 +51,9 @@ export function classifyOutcome(
     base.findings = o.findings;
     base.findingCount = o.findings.length;
     base.baselinedCount = o.baselined?.length || undefined;
+    base.suppressedCount = o.suppressed || undefined;
+    const taskLevel = o.findings.filter((f) => f.file === '');
+    base.taskFindings = taskLevel.length ? taskLevel.slice(0, 20) : undefined;
     return { state: 'succeeded', patch: base, failed: false };
   }
   if (o.exitCode === 2 && !o.reason) {

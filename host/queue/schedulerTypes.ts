@@ -34,6 +34,8 @@ export interface RunOutcome {
   done?: boolean;
   /** findings the workspace baseline accepts (agents with `baseline: true`): not reported */
   baselined?: Finding[];
+  /** SARIF results the tool suppressed (every suppression accepted): counted, not reported */
+  suppressed?: number;
   /** the last lines of the agent's stdout, kept on the task */
   outputTail?: string[];
 }

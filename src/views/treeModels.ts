@@ -70,6 +70,7 @@ export function agentRow(a: AgentInfo): Row {
     `- running ${a.running} / ${a.concurrency}, queued ${a.queued}, restarts ${a.restarts}`,
     `- limits: ${lim.maxMemoryBytes !== undefined ? formatBytes(lim.maxMemoryBytes) : 'no memory limit'}, ${lim.maxCpuPercent !== undefined ? `${lim.maxCpuPercent}% CPU` : 'no CPU limit'}, timeout ${formatMs(lim.timeoutMs)}; enforcement: ${a.tier}`,
     a.lastExit ? `- last exit: ${a.lastExit.signal ?? `code ${a.lastExit.code}`} at ${a.lastExit.at}` : '',
+    a.lastRunNote ? `- last run: ${a.lastRunNote}` : '',
     held ? '- waiting for your approval of this command (Agentic Background: Review Agent Approvals)' : '',
     a.stderrTail?.length ? `\n\`\`\`\n${a.stderrTail.slice(-5).join('\n')}\n\`\`\`` : '',
   ].filter(Boolean);
@@ -170,7 +171,14 @@ export function taskRow(t: TaskInfo, now: number): Row {
     `- created ${t.createdAt}${t.startedAt ? `, started ${t.startedAt}` : ''}${t.finishedAt ? `, finished ${t.finishedAt}` : ''}`,
     t.exitCode !== undefined && t.exitCode !== null ? `- exit code ${t.exitCode}` : '',
     t.signal ? `- signal ${t.signal}` : '',
-    t.reason ? `- reason: ${t.reason}${t.detail ? ` — ${t.detail}` : ''}` : '',
+    t.reason ? `- reason: ${t.reason}${t.detail ? ` — ${t.detail}` : ''}` : t.detail ? `- note: ${t.detail}` : '',
+    t.suppressedCount ? `- ${t.suppressedCount} finding(s) suppressed by the tool, not shown` : '',
+    ...(t.taskFindings?.length
+      ? [
+          '\n**Findings with no file:**',
+          ...t.taskFindings.map((f) => `- ${f.severity}: ${f.message}${f.ruleId ? ` (\`${f.ruleId}\`)` : ''}`),
+        ]
+      : []),
   ].filter(Boolean);
   return {
     label: `${t.agent}: ${t.task} — ${files}`,

@@ -85,7 +85,7 @@ describe('findings', () => {
     );
   });
 
-  it('a broken SARIF file fails the task (output_error, not retried) saying where it broke; a missing one is never the stale previous', async () => {
+  it('a broken SARIF file fails the task (output_error, not retried) saying where it broke; a bad region only warns; a missing file is never the stale previous', async () => {
     const w = workspace();
     await startHost(w);
     assert.equal((await submit(w, 'scan', ['--file', 'src/config.py'])).state, 'succeeded');
@@ -100,13 +100,19 @@ describe('findings', () => {
       return c.request(P.WaitTaskRequest.type, { id: taskId, timeoutMs: 120_000 });
     };
     try {
+      // a bad region value costs that value only, said in the detail: the finding stays
       const badShape = await run('bad-shape');
-      assert.equal(badShape.state, 'failed');
-      assert.equal(badShape.reason, 'output_error');
-      assert.equal(badShape.attempts, 1);
+      assert.equal(badShape.state, 'succeeded', badShape.detail);
+      assert.deepEqual(
+        badShape.findings!.map((f) => [f.ruleId, f.line]),
+        [
+          ['SEC001', 2],
+          ['SEC002', 1],
+        ],
+      );
       assert.equal(
         badShape.detail,
-        'runs[0].results[1].locations[0].physicalLocation.region.startLine: expected a positive integer, got the number 0',
+        'output: runs[0].results[1].locations[0].physicalLocation.region.startLine: expected a positive integer, got the number 0 (ignored: the finding keeps the rest of its place)',
       );
       const badJson = await run('bad-json');
       assert.equal(badJson.reason, 'output_error');
@@ -122,6 +128,42 @@ describe('findings', () => {
     }
     // the failed runs cleared nothing: the findings of the last good run stand
     assert.equal((await cliJson<Finding[]>(w, ['findings', '--agent', 'scan'])).length, 2);
+  });
+
+  it('SARIF loses nothing: suppressions counted, a result with no file kept on the task, a failed run marked', async () => {
+    const w = workspace();
+    await startHost(w);
+    const r = await cli(w, ['submit', '--agent', 'scan', '--task', 'lossy', '--file', 'src/config.py', '--wait'], {
+      timeoutMs: 120_000,
+    });
+    // one suppressed (accepted) result hidden and counted; the one under review shown
+    assert.match(r.stdout, /\(1 finding\(s\) suppressed by the tool not shown\)/);
+    assert.match(r.stdout, /^\(scan: no file\) error no project file found in the workspace \[BLD001\]$/m);
+    assert.match(r.stdout, /^src\/app\.py:4:2 error Parsing error: Unexpected token \[tool-notification\]$/m);
+    assert.match(r.stdout, /the tool reports that its run did not succeed: Parsing error: Unexpected token/);
+    const t = (await cliJson<TaskInfo[]>(w, ['tasks', '--json'])).find((x) => x.task === 'lossy')!;
+    assert.equal(t.state, 'succeeded');
+    assert.equal(t.suppressedCount, 1);
+    assert.deepEqual(
+      t.taskFindings!.map((f) => [f.file, f.ruleId, f.message]),
+      [['', 'BLD001', 'no project file found in the workspace']],
+    );
+    const all = await cliJson<Finding[]>(w, ['findings', '--agent', 'scan']);
+    assert.deepEqual(
+      all.map((f) => [f.file, f.line, f.column, f.endColumn ?? null, f.ruleId]),
+      [
+        ['', 1, 1, null, 'BLD001'],
+        ['src/app.py', 4, 2, null, 'tool-notification'],
+        ['src/config.py', 2, 5, null, 'SEC001'],
+        ['src/config.py', 3, 5, null, 'SEC001'],
+        ['src/config.py', 5, 1, null, 'SEC001'],
+      ],
+    );
+    const human = await cli(w, ['findings', '--agent', 'scan']);
+    assert.match(human.stdout, /^\(scan: no file\) error no project file found/m);
+    // the next run of the agent replaces the task-level finding
+    assert.equal((await submit(w, 'scan', ['--file', 'src/config.py'])).state, 'succeeded');
+    assert.ok(!(await cliJson<Finding[]>(w, ['findings', '--agent', 'scan'])).some((f) => f.file === ''));
   });
 
   it('the latest run per agent and file wins; other files and agents keep theirs', async () => {

@@ -51,14 +51,17 @@ function results(r: Run): string[] {
 /** The secrets a run reported, read back from the files through the SARIF regions. */
 function reportedSecrets(ws: string, r: Run): string[] {
   const log: Sarif = JSON.parse(r.stdout);
-  return log.runs[0].results.map((x: Sarif) => {
-    const { artifactLocation: a, region: g } = x.locations[0].physicalLocation;
-    const lines = readFileSync(join(ws, decodeURIComponent(a.uri)), 'utf8').split('\n');
-    // for a PEM block the marker is public: take the first body line instead
-    return x.ruleId === 'private-key'
-      ? lines[g.startLine]
-      : lines[g.startLine - 1].slice(g.startColumn - 1, g.endColumn - 1);
-  });
+  const inKinds = (x: Sarif): boolean => x.locations[0].physicalLocation.artifactLocation.uri.startsWith('kinds/');
+  return log.runs[0].results
+    .filter((x: Sarif) => !inKinds(x))
+    .map((x: Sarif) => {
+      const { artifactLocation: a, region: g } = x.locations[0].physicalLocation;
+      const lines = readFileSync(join(ws, decodeURIComponent(a.uri)), 'utf8').split('\n');
+      // for a PEM block the marker is public: take the first body line instead
+      return x.ruleId === 'private-key'
+        ? lines[g.startLine]
+        : lines[g.startLine - 1].slice(g.startColumn - 1, g.endColumn - 1);
+    });
 }
 
 function expectedTable(): string[] {
@@ -72,6 +75,21 @@ function expectedTable(): string[] {
         .map((c) => c.trim())
         .join(' '),
     )
+    .sort();
+}
+
+/** kinds/EXPECTED.md: the labelled corpus by kind, as `file line rule` (paths from FIXTURES). */
+function kindsTable(): string[] {
+  return readFileSync(join(FIXTURES, 'kinds', 'EXPECTED.md'), 'utf8')
+    .split('\n')
+    .filter((l) => /^\| [\w-]+ \| [^|]+ \| \d+ \|/.test(l))
+    .map((l) => {
+      const [, file, line, rule] = l
+        .split('|')
+        .slice(1, 5)
+        .map((c) => c.trim());
+      return `kinds/${file} ${line} ${rule}`;
+    })
     .sort();
 }
 
@@ -91,7 +109,21 @@ describe('secretsMain (the builtin secrets agent process)', () => {
     assert.equal(log.runs.length, 1);
     assert.equal(log.runs[0].tool.driver.name, 'agentic-bg secrets');
     assert.equal(log.runs[0].originalUriBaseIds['%SRCROOT%'].uri, pathToFileURL(FIXTURES).href + '/');
-    assert.deepEqual(results(r), expectedTable());
+    const all = results(r);
+    assert.deepEqual(
+      all.filter((l) => !l.startsWith('kinds/')),
+      expectedTable(),
+    );
+    // the labelled corpus by kind, binary key stores included: line and rule of each, nothing more
+    const kinds = all.filter((l) => l.startsWith('kinds/')).map((l) => l.replace(/ (\d+):\d+ \d+:\d+ /, ' $1 '));
+    assert.deepEqual(kinds.sort(), kindsTable());
+    for (const x of log.runs[0].results) {
+      const { artifactLocation: a, region: g } = x.locations[0].physicalLocation;
+      if (!a.uri.startsWith('kinds/') || g.endColumn === g.startColumn) continue; // key stores: whole file
+      const line = readFileSync(join(FIXTURES, decodeURIComponent(a.uri)), 'utf8').split('\n')[g.startLine - 1]!;
+      const secret = line.slice(g.startColumn - 1, g.endColumn - 1);
+      if (x.ruleId !== 'private-key') assert.ok(secret.length >= 6 && !r.stdout.includes(secret), `${a.uri}: leaked`);
+    }
     for (const x of log.runs[0].results) {
       assert.match(x.partialFingerprints['secretHash/v1'], /^[0-9a-f]{16}$/);
       assert.equal(x.locations[0].physicalLocation.artifactLocation.uriBaseId, '%SRCROOT%');
@@ -104,7 +136,7 @@ describe('secretsMain (the builtin secrets agent process)', () => {
       assert.ok(!r.stdout.includes(s), 'a secret leaked to stdout');
       assert.ok(!r.stderr.includes(s), 'a secret leaked to stderr');
     }
-    assert.match(r.stderr, /scanned \d+ file\(s\), 17 finding\(s\)/);
+    assert.match(r.stderr, new RegExp(`scanned \\d+ file\\(s\\), ${17 + kindsTable().length} finding\\(s\\)`));
   });
 
   it('the clean fixtures: exit 0 and no results', async () => {
@@ -178,5 +210,30 @@ describe('secretsMain (the builtin secrets agent process)', () => {
     // listed explicitly, an ignored file is scanned: the user saved it
     const r2 = await run(ws, JSON.stringify({ files: ['x.local'], workspace: ws }));
     assert.deepEqual(results(r2), ['x.local 1:14 1:54 github-token']);
+  });
+  it('.agentic/secrets-ignore silences by glob and rule; a bad line is a notification on its line', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'agentic-secrets-ignore-'));
+    tmp.push(ws);
+    const A = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const hash = ['$2b$12$', Array.from({ length: 53 }, (_, i) => A[(i * 11 + 5) % 64]).join('')].join('');
+    mkdirSync(join(ws, 'db'));
+    mkdirSync(join(ws, '.agentic'));
+    writeFileSync(join(ws, 'db', 'seed.sql'), `INSERT INTO users VALUES ('a', '${hash}');\n`);
+    writeFileSync(join(ws, 'other.sql'), `-- ${hash}\n`);
+    writeFileSync(join(ws, '.env'), 'DB_PASSWORD=tulip9\n');
+    writeFileSync(join(ws, '.agentic', 'secrets-ignore'), '# known\ndb/*.sql password-hash\n.env password-hsah\n');
+    const r = await run(ws, JSON.stringify({ files: [], workspace: ws }));
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(results(r), ['.env 1:13 1:19 password-assignment', 'other.sql 1:4 1:64 password-hash']);
+    const inv = JSON.parse(r.stdout).runs[0].invocations;
+    assert.equal(inv.length, 1);
+    const n = inv[0].toolConfigurationNotifications;
+    assert.equal(n.length, 1);
+    assert.equal(n[0].level, 'error');
+    assert.match(n[0].message.text, /unknown rule "password-hsah"/);
+    assert.deepEqual(n[0].locations[0].physicalLocation.region, { startLine: 3, startColumn: 6 });
+    assert.equal(n[0].locations[0].physicalLocation.artifactLocation.uri, '.agentic/secrets-ignore');
+    assert.match(r.stderr, /\.agentic\/secrets-ignore:3:6: unknown rule/);
+    assert.match(r.stderr, /2 finding\(s\) \(1 more ignored by \.agentic\/secrets-ignore\)/);
   });
 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
+import { agentEntryRange } from '../../src/configLocate';
 import { agentRow, formatBytes, groupTasks, taskRow } from '../../src/views/treeModels';
 import { approvalDetail, askKey, planApprovals } from '../../src/approvals';
 import { approvalPayload } from '../../common/approval';
@@ -56,6 +57,9 @@ test('agent rows: state, pid, CPU, memory, restarts, tier, reason; inline action
   assert.equal(held.contextValue, 'agent.awaiting');
   assert.match(held.description, /^awaiting approval · /);
   assert.match(held.tooltip, /`TOKEN`/);
+  const noted = agentRow(agent({ lastRunNote: 'the tool reports that its run did not succeed: Parsing error' }));
+  assert.match(noted.tooltip, /- last run: the tool reports that its run did not succeed: Parsing error/);
+  assert.doesNotMatch(agentRow(agent({})).tooltip, /last run/);
   assert.equal(formatBytes(512), '512 B');
 });
 
@@ -98,6 +102,55 @@ test('task rows: priority, attempt, duration, reason; log only once started', ()
   assert.equal(f.label, 'saa: audit — 2 files');
   assert.equal(f.description, 'high · attempt 4/4 · 2.5 s · timeout: timed out after 2s');
   assert.equal(f.contextValue, 'task.failed.log');
+});
+
+test('task tooltip: findings with no file, the suppressed count and a note of a succeeded task', () => {
+  const now = Date.parse('2026-01-01T00:00:10Z');
+  const noFile = {
+    file: '',
+    line: 1,
+    column: 1,
+    severity: 'error' as const,
+    ruleId: 'BLD001',
+    message: 'no project file found',
+    agent: 'saa',
+    taskId: 't1',
+  };
+  const t = taskRow(
+    task({
+      state: 'succeeded',
+      findingCount: 3,
+      suppressedCount: 2,
+      detail: 'the tool reports that its run did not succeed: Parsing error',
+      taskFindings: [noFile],
+    }),
+    now,
+  );
+  assert.match(t.tooltip, /- note: the tool reports that its run did not succeed: Parsing error/);
+  assert.match(t.tooltip, /- 2 finding\(s\) suppressed by the tool, not shown/);
+  assert.match(t.tooltip, /\*\*Findings with no file:\*\*\n- error: no project file found \(`BLD001`\)/);
+  assert.match(t.description, /3 findings · the tool reports/);
+  assert.doesNotMatch(taskRow(task(), now).tooltip, /no file|suppressed|note:/);
+});
+
+test('agentEntryRange: the agent key under background.agents, else agents:, else line 1', () => {
+  const cfg = [
+    '# config',
+    'background:',
+    '  agents:',
+    '    lint:',
+    '      command: ["eslint"]',
+    '      # saa: not this one',
+    '    "saa":',
+    '      builtin: secrets',
+    '  triggers:',
+    '    - { agent: saa }',
+  ].join('\n');
+  assert.deepEqual(agentEntryRange(cfg, 'saa'), { line: 6, startCol: 4, endCol: 9 });
+  assert.deepEqual(agentEntryRange(cfg, 'lint'), { line: 3, startCol: 4, endCol: 8 });
+  assert.deepEqual(agentEntryRange(cfg, 'command'), { line: 2, startCol: 2, endCol: 8 }, 'only direct children');
+  assert.deepEqual(agentEntryRange(cfg, 'gone'), { line: 2, startCol: 2, endCol: 8 });
+  assert.deepEqual(agentEntryRange('', 'saa'), { line: 0, startCol: 0, endCol: 1 });
 });
 
 test('approvals: re-send what was approved at this hash, ask about the rest once', () => {

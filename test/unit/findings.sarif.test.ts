@@ -33,6 +33,15 @@ function bad(text: string): string {
   return r.error;
 }
 
+/** the warning of a one-result log whose result could not be read (it is left out, the log is not) */
+function leftOut(text: string): string {
+  const r = parse(text);
+  assert.equal(r.error, undefined, r.error);
+  assert.deepEqual(r.findings, []);
+  assert.equal(r.warnings?.length, 1);
+  return r.warnings![0]!.replace(/ \(this result is left out\)$/, '');
+}
+
 describe('parseSarif: results', () => {
   it('reads a full result', () => {
     const text = oneRun([
@@ -92,7 +101,7 @@ describe('parseSarif: results', () => {
     assert.equal(f[1]!.ruleId, 'R1', 'ruleId comes from the indexed rule');
   });
 
-  it('drops pass / notApplicable, suppressed and baseline-absent results without counting them', () => {
+  it('drops pass / notApplicable and baseline-absent results; counts suppressed ones', () => {
     const r = parse(
       oneRun([
         res({ kind: 'pass' }),
@@ -108,13 +117,30 @@ describe('parseSarif: results', () => {
       r.findings.map((f) => f.message),
       ['kept', 'kept too'],
     );
-    assert.equal(r.skipped, undefined);
+    assert.equal(r.suppressed, 2);
   });
 
-  it('skips results with no file and counts them', () => {
+  it('a result is suppressed only when every suppression is accepted (or has no status)', () => {
+    const accepted = { kind: 'inSource', status: 'accepted' };
     const r = parse(
       oneRun([
-        res({ locations: undefined }),
+        res({ suppressions: [accepted, { kind: 'external' }], message: { text: 'hidden' } }),
+        res({ suppressions: [accepted, { kind: 'external', status: 'underReview' }], message: { text: 'review' } }),
+        res({ suppressions: [{ kind: 'inSource', status: 'rejected' }, accepted], message: { text: 'rejected' } }),
+        res({ suppressions: [], message: { text: 'none' } }),
+      ]),
+    );
+    assert.deepEqual(
+      r.findings.map((f) => f.message),
+      ['review', 'rejected', 'none'],
+    );
+    assert.equal(r.suppressed, 1);
+  });
+
+  it('keeps results with no file as task-level findings (file ""), naming a logical location', () => {
+    const r = parse(
+      oneRun([
+        res({ locations: undefined, message: { text: 'no project file' }, level: 'error' }),
         res({ locations: [] }),
         res({ locations: [{ logicalLocations: [{ fullyQualifiedName: 'pkg.Cls' }] }] }),
         res({ message: { text: 'placed' } }),
@@ -122,10 +148,14 @@ describe('parseSarif: results', () => {
     );
     assert.equal(r.error, undefined);
     assert.deepEqual(
-      r.findings.map((f) => f.message),
-      ['placed'],
+      r.findings.map((f) => [f.file, f.line, f.severity, f.message]),
+      [
+        ['', 1, 'error', 'no project file'],
+        ['', 1, 'warning', 'msg'],
+        ['', 1, 'warning', 'msg (in pkg.Cls)'],
+        ['src/a.ts', 3, 'warning', 'placed'],
+      ],
     );
-    assert.equal(r.skipped, 3);
   });
 
   it('collects the results of several runs, in order', () => {
@@ -224,12 +254,12 @@ describe('parseSarif: messages', () => {
 
   it('an unknown message id or a message with nothing in it is an error', () => {
     assert.match(
-      bad(oneRun([res({ message: { id: 'nope' } })], { driver })),
+      leftOut(oneRun([res({ message: { id: 'nope' } })], { driver })),
       /^runs\[0\]\.results\[0\]\.message\.id: "nope" is in neither/,
     );
-    assert.equal(bad(oneRun([res({ message: {} })])), 'runs[0].results[0].message: expected text, id or markdown');
+    assert.equal(leftOut(oneRun([res({ message: {} })])), 'runs[0].results[0].message: expected text, id or markdown');
     assert.equal(
-      bad(oneRun([res({ message: undefined })])),
+      leftOut(oneRun([res({ message: undefined })])),
       'runs[0].results[0].message: expected an object, got nothing (the property is missing)',
     );
   });
@@ -280,7 +310,7 @@ describe('parseSarif: locations', () => {
   it('reports a uriBaseId cycle', () => {
     const run = { originalUriBaseIds: { A: { uri: 'x/', uriBaseId: 'B' }, B: { uri: 'y/', uriBaseId: 'A' } } };
     assert.equal(
-      bad(oneRun([res({ locations: [loc('f.ts', undefined, { uriBaseId: 'A' })] })], run)),
+      leftOut(oneRun([res({ locations: [loc('f.ts', undefined, { uriBaseId: 'A' })] })], run)),
       'runs[0].originalUriBaseIds.A: uriBaseId cycle: A → B → A',
     );
   });
@@ -294,7 +324,7 @@ describe('parseSarif: locations', () => {
     assert.equal(file(at(0), ctx, run), 'src/zero.ts');
     assert.equal(file(at(1), ctx, run), 'sub/one.ts');
     assert.equal(
-      bad(oneRun([res({ locations: [at(5)] })], run)),
+      leftOut(oneRun([res({ locations: [at(5)] })], run)),
       'runs[0].results[0].locations[0].physicalLocation.artifactLocation.index: 5 is out of range: runs[0].artifacts has 2 entries',
     );
   });
@@ -335,7 +365,7 @@ describe('parseSarif: fingerprints', () => {
   });
   it('rejects a non-string fingerprint', () => {
     assert.equal(
-      bad(oneRun([res({ partialFingerprints: { 'primaryLocationLineHash/v1': 5 } })])),
+      leftOut(oneRun([res({ partialFingerprints: { 'primaryLocationLineHash/v1': 5 } })])),
       'runs[0].results[0].partialFingerprints["primaryLocationLineHash/v1"]: expected a string, got the number 5',
     );
   });
@@ -381,44 +411,145 @@ describe('parseSarif: broken documents', () => {
     assert.match(bad(log(null)), /^runs: null/);
   });
 
-  it('names the JSON path of a wrong value deep in the tree, and returns no findings', () => {
+  it('a region value out of range is dropped for that result only, with a warning naming its path', () => {
     const good = { tool: { driver: { name: 't' } }, results: [res({})] };
     const results = [0, 1, 2, 3, 4].map(() => res({}));
-    results.push(res({ locations: [loc('a.ts', { startLine: 0 })] }));
-    const text = log([good, good, { tool: { driver: { name: 't' } }, results }]);
-    assert.equal(
-      bad(text),
-      'runs[2].results[5].locations[0].physicalLocation.region.startLine: expected a positive integer, got the number 0',
-    );
+    results.push(res({ locations: [loc('a.ts', { startLine: 0 })], message: { text: 'no line' } }));
+    const r = parse(log([good, good, { tool: { driver: { name: 't' } }, results }]));
+    assert.equal(r.error, undefined);
+    assert.equal(r.findings.length, 8);
+    assert.deepEqual([r.findings[7]!.file, r.findings[7]!.line, r.findings[7]!.message], ['a.ts', 1, 'no line']);
+    assert.deepEqual(r.warnings, [
+      'runs[2].results[5].locations[0].physicalLocation.region.startLine: expected a positive integer, got the number 0 (ignored: the finding keeps the rest of its place)',
+    ]);
   });
 
-  it('rejects wrong types and values elsewhere', () => {
-    assert.equal(
-      bad(oneRun([res({ level: 'fatal' })])),
-      'runs[0].results[0].level: expected one of error, warning, note, none, got the string "fatal"',
+  it("gitleaks' endColumn 0: every finding kept, the bad end dropped", () => {
+    const results = [1, 2, 3].map((n) =>
+      res({ locations: [loc('.env', { startLine: n, startColumn: 5, endLine: n, endColumn: n === 2 ? 0 : 20 })] }),
     );
-    assert.equal(
-      bad(oneRun([res({ kind: 'bogus' })])),
-      'runs[0].results[0].kind: expected one of pass, open, informational, notApplicable, review, fail, got the string "bogus"',
+    const r = parse(oneRun(results));
+    assert.deepEqual(
+      r.findings.map((f) => [f.line, f.column, f.endColumn]),
+      [
+        [1, 5, 20],
+        [2, 5, undefined],
+        [3, 5, 20],
+      ],
     );
+    assert.match(r.warnings![0]!, /^runs\[0\]\.results\[1\]\.locations\[0\]\.physicalLocation\.region\.endColumn: /);
+  });
+
+  it('a result that cannot be read is left out with a warning; the others stay', () => {
+    const cases: Array<[unknown, string]> = [
+      [
+        res({ level: 'fatal' }),
+        'runs[0].results[0].level: expected one of error, warning, note, none, got the string "fatal"',
+      ],
+      [
+        res({ kind: 'bogus' }),
+        'runs[0].results[0].kind: expected one of pass, open, informational, notApplicable, review, fail, got the string "bogus"',
+      ],
+      ['x', 'runs[0].results[0]: expected an object, got the string "x"'],
+      [
+        res({ locations: [{ physicalLocation: { artifactLocation: {} } }] }),
+        'runs[0].results[0].locations[0].physicalLocation.artifactLocation: expected a uri or an index into runs[0].artifacts',
+      ],
+    ];
+    for (const [bad0, msg] of cases) {
+      const r = parse(oneRun([bad0, res({ message: { text: 'fine' } })]));
+      assert.equal(r.error, undefined, msg);
+      assert.deepEqual(
+        r.findings.map((f) => f.message),
+        ['fine'],
+      );
+      assert.deepEqual(r.warnings, [`${msg} (this result is left out)`]);
+    }
+    const rules = { driver: { rules: [{ id: 'R1', defaultConfiguration: { level: 'high' } }] } };
+    assert.deepEqual(parse(oneRun([res({})], rules)).warnings, [
+      'runs[0].tool.driver.rules[0].defaultConfiguration.level: expected one of error, warning, note, none, got the string "high" (this result is left out)',
+    ]);
+    assert.deepEqual(parse(oneRun([res({ ruleIndex: 3 })], { driver: { rules: [{ id: 'R1' }] } })).warnings, [
+      'runs[0].results[0].ruleIndex: 3 is out of range: runs[0].tool.driver.rules has 1 entry (this result is left out)',
+    ]);
+    const col = parse(oneRun([res({ locations: [loc('a.ts', { startLine: 2, startColumn: '4' })] })]));
+    assert.deepEqual(
+      col.findings.map((f) => [f.line, f.column]),
+      [[2, 1]],
+    );
+    const many = parse(oneRun(Array.from({ length: 9 }, () => 'x')));
+    assert.equal(many.warnings!.length, 6);
+    assert.equal(many.warnings![5], '… and 4 more');
+  });
+
+  it('a malformed part of a run is read as absent, with a warning; results that do not need it stay', () => {
+    const text = log([
+      {
+        tool: { driver: 'eslint', extensions: {} },
+        artifacts: 'none',
+        originalUriBaseIds: [],
+        results: [
+          res({ message: { text: 'needs nothing' } }),
+          res({ locations: [{ physicalLocation: { artifactLocation: { index: 0 } } }] }),
+        ],
+      },
+    ]);
+    const r = parse(text);
+    assert.equal(r.error, undefined);
+    assert.deepEqual(
+      r.findings.map((f) => [f.file, f.message]),
+      [['src/a.ts', 'needs nothing']],
+    );
+    assert.deepEqual(r.warnings, [
+      'runs[0].tool.driver: expected an object, got the string "eslint" (read as absent)',
+      'runs[0].tool.extensions: expected an array, got an object (read as absent)',
+      'runs[0].artifacts: expected an array, got the string "none" (read as absent)',
+      'runs[0].originalUriBaseIds: expected an object, got an array (read as absent)',
+      'runs[0].results[1].locations[0].physicalLocation.artifactLocation.index: 0 is out of range: runs[0].artifacts has no entries (this result is left out)',
+    ]);
+  });
+
+  it('only a log that is not SARIF fails: results that are not an array', () => {
     assert.equal(bad(oneRun({} as unknown[])), 'runs[0].results: expected an array, got an object');
-    assert.equal(bad(oneRun(['x'])), 'runs[0].results[0]: expected an object, got the string "x"');
-    assert.equal(
-      bad(oneRun([res({ ruleIndex: 3 })], { driver: { rules: [{ id: 'R1' }] } })),
-      'runs[0].results[0].ruleIndex: 3 is out of range: runs[0].tool.driver.rules has 1 entry',
+  });
+
+  it('reads invocations: error notifications with a file are findings, without one task-level; failure is reported', () => {
+    const run = {
+      invocations: [
+        {
+          executionSuccessful: false,
+          toolExecutionNotifications: [
+            {
+              level: 'error',
+              message: { text: 'Parsing error: Unexpected token }' },
+              descriptor: { id: 'ESL0999' },
+              locations: [loc('src/broken.js', { startLine: 4, startColumn: 2 })],
+            },
+            { level: 'error', message: { text: 'No project file found' } },
+            { level: 'note', message: { text: 'took 2s' } },
+            { level: 'warning', message: { text: 'rule X is deprecated' }, associatedRule: { id: 'X' } },
+          ],
+          toolConfigurationNotifications: [{ message: 'not an object' }],
+        },
+      ],
+    };
+    const r = parse(oneRun([res({ message: { text: 'a result' } })], run));
+    assert.equal(r.error, undefined);
+    assert.deepEqual(
+      r.findings.map((f) => [f.file, f.line, f.column, f.severity, f.ruleId, f.message]),
+      [
+        ['src/a.ts', 3, 1, 'warning', 'R1', 'a result'],
+        ['src/broken.js', 4, 2, 'error', 'ESL0999', 'Parsing error: Unexpected token }'],
+        ['', 1, 1, 'error', 'tool-notification', 'No project file found'],
+        ['', 1, 1, 'warning', 'X', 'rule X is deprecated'],
+      ],
     );
-    assert.equal(
-      bad(oneRun([res({ locations: [loc('a.ts', { startLine: 2, startColumn: '4' })] })])),
-      'runs[0].results[0].locations[0].physicalLocation.region.startColumn: expected a positive integer, got the string "4"',
-    );
-    assert.equal(
-      bad(oneRun([res({ locations: [{ physicalLocation: { artifactLocation: {} } }] })])),
-      'runs[0].results[0].locations[0].physicalLocation.artifactLocation: expected a uri or an index into runs[0].artifacts',
-    );
-    assert.equal(
-      bad(oneRun([res({})], { driver: { rules: [{ id: 'R1', defaultConfiguration: { level: 'high' } }] } })),
-      'runs[0].tool.driver.rules[0].defaultConfiguration.level: expected one of error, warning, note, none, got the string "high"',
-    );
+    assert.equal(r.executionFailed, 'the tool reports that its run did not succeed: Parsing error: Unexpected token }');
+    assert.deepEqual(r.warnings, [
+      'runs[0].invocations[0].toolConfigurationNotifications[0].message: expected an object, got the string "not an object" (this notification is left out)',
+    ]);
+    const ok2 = parse(oneRun([], { invocations: [{ executionSuccessful: true }] }));
+    assert.equal(ok2.executionFailed, undefined);
   });
 
   it('accepts a trailing newline, CRLF line ends and a byte order mark', () => {

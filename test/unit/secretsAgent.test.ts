@@ -2,6 +2,7 @@
 // matcher and the SARIF log. The process itself: test/integration/secretsMain.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseSecretsIgnore } from '../../host/builtin/secretsIgnore';
 import { RULES, scanText } from '../../host/builtin/secrets';
 import { gitignoreMatcher, parseTask, toSarif, UsageError } from '../../host/builtin/secretsAgent';
 
@@ -55,5 +56,35 @@ describe('secrets agent helpers', () => {
     assert.deepEqual(r.partialFingerprints, { 'secretHash/v1': hits[0].fingerprint });
     const out = JSON.stringify(log);
     for (let i = 4; i + 8 <= GHP.length; i++) assert.ok(!out.includes(GHP.slice(i, i + 8)), 'the token leaked');
+  });
+});
+
+describe('secrets ignore file (.agentic/secrets-ignore)', () => {
+  it('globs with a slash match the path, without one the base name; rules narrow an entry', () => {
+    const ig = parseSecretsIgnore(
+      '# known cases\ntest/fixtures/**\n*.sql   password-hash\ndocs/*.md credentials-in-url,key-file  # docs\n\n',
+    );
+    assert.deepEqual(ig.issues, []);
+    assert.equal(ig.entries, 3);
+    assert.ok(ig.ignores('test/fixtures/a/.env', 'password-assignment'));
+    assert.ok(!ig.ignores('src/test/fixtures/a.env', 'password-assignment'), 'anchored at the root');
+    assert.ok(ig.ignores('db/seed/users.sql', 'password-hash'));
+    assert.ok(!ig.ignores('db/seed/users.sql', 'credentials-in-url'), 'another rule is still reported');
+    assert.ok(ig.ignores('docs/setup.md', 'key-file') && ig.ignores('docs/setup.md', 'credentials-in-url'));
+    assert.ok(!ig.ignores('docs/deep/setup.md', 'key-file'));
+  });
+
+  it('an unknown rule or a third word is an issue with line and column, and the line ignores nothing', () => {
+    const ig = parseSecretsIgnore('ok/** key-file\n  src/** password-hsah\n*.env password-hash extra\n');
+    assert.deepEqual(
+      ig.issues.map((i) => [i.line, i.column, i.message.slice(0, 30)]),
+      [
+        [2, 10, 'unknown rule "password-hsah" ('],
+        [3, 21, 'unexpected "extra": a line is '],
+      ],
+    );
+    assert.equal(ig.entries, 1);
+    assert.ok(!ig.ignores('src/a.ts', 'password-hash'));
+    assert.ok(!ig.ignores('a.env', 'password-hash'));
   });
 });
