@@ -7,7 +7,9 @@ import { after, describe, it } from 'node:test';
 import { hostPaths } from '../../common/node/paths';
 import type { HostStatus, TaskInfo } from '../../common/model';
 import * as P from '../../common/protocol';
-import { AGENTS, cleanup, cli, cliJson, connect, hostInfo, makeWorkspace, pidAlive, until, yaml } from './helpers';
+import { AGENTS, cleanup, cli, cliJson, connect, hostInfo, makeWorkspace, yaml } from './helpers';
+import { alive } from '../support/proc';
+import { until } from '../support/wait';
 
 const made: string[] = [];
 after(async () => {
@@ -45,7 +47,7 @@ function runs(w: string): { starts: Map<string, number>; ends: Map<string, numbe
 async function killHost(w: string): Promise<void> {
   const pid = hostInfo(w).pid;
   process.kill(pid, 'SIGKILL');
-  await until(() => !pidAlive(pid), 5000, 'host to die');
+  await until(() => !alive(pid), 5000, 'host to die');
 }
 
 describe('durability', () => {

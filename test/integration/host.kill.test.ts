@@ -12,26 +12,15 @@ import { groupPids } from '../../host/agents/processTree';
 import { hostPaths } from '../../common/node/paths';
 import type { TaskInfo } from '../../common/model';
 import type * as P from '../../common/protocol';
-import {
-  AGENTS,
-  cleanup,
-  cli,
-  cliJson,
-  hostInfo,
-  makeWorkspace,
-  NODE,
-  pidAlive,
-  until,
-  waitTask,
-  yaml,
-} from './helpers';
-import { pidsWithMarker, uniqueMarker, waitFor } from './procScan';
+import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, NODE, waitTask, yaml } from './helpers';
+import { alive, pidsWithMarker, uniqueMarker } from '../support/proc';
+import { until, waitFor } from '../support/wait';
 
 const made: string[] = [];
 const strays: number[] = [];
 after(async () => {
   for (const ws of made) await cleanup(ws);
-  for (const p of strays) if (pidAlive(p)) process.kill(p, 'SIGKILL');
+  for (const p of strays) if (alive(p)) process.kill(p, 'SIGKILL');
 });
 function ws(config?: string): string {
   const w = makeWorkspace(config);
@@ -213,10 +202,10 @@ background:
     mkdirSync(dirname(journal), { recursive: true });
     writeFileSync(journal, record('t-reused', reused) + record('t-other', other) + record('t-leftover', leftover));
     assert.equal((await cli(w, ['start'])).code, 0);
-    assert.notEqual(await waitFor(() => !pidAlive(leftover), 5000), -1, 'the real leftover was reaped');
+    assert.notEqual(await waitFor(() => !alive(leftover), 5000), -1, 'the real leftover was reaped');
     await sleep(1000);
-    assert.equal(pidAlive(reused), true, 'a reused pid was signalled');
-    assert.equal(pidAlive(other), true, "another workspace's agent was signalled");
+    assert.equal(alive(reused), true, 'a reused pid was signalled');
+    assert.equal(alive(other), true, "another workspace's agent was signalled");
     assert.equal((await cliJson<{ pid: number }>(w, ['status'])).pid, hostInfo(w).pid);
   });
 });

@@ -7,20 +7,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AgentInfo, TaskInfo } from '../../common/model';
 import * as P from '../../common/protocol';
-import {
-  AGENTS,
-  ROOT,
-  cleanup,
-  cli,
-  connect,
-  hostInfo,
-  makeWorkspace,
-  pidAlive,
-  pidsWithMarker,
-  until,
-  yaml,
-} from './helpers';
-import { uniqueMarker } from './procScan';
+import { AGENTS, cleanup, cli, connect, hostInfo, makeWorkspace, ROOT, yaml } from './helpers';
+import { alive, pidsWithMarker, uniqueMarker } from '../support/proc';
+import { until } from '../support/wait';
 import type { HostConnection } from '../../common/node/connect';
 
 const made: string[] = [];
@@ -63,7 +52,7 @@ async function run(c: HostConnection, item: P.SubmitItem): Promise<TaskInfo> {
 const pidOf = (t: TaskInfo): number => Number(/pid (\d+)/.exec(t.findings?.[0]?.message ?? '')?.[1]);
 
 async function noSurvivors(marker: string): Promise<void> {
-  await until(() => pidsWithMarker(marker).filter(pidAlive).length === 0, 10_000, `no process with ${marker}`);
+  await until(() => pidsWithMarker(marker).filter(alive).length === 0, 10_000, `no process with ${marker}`);
 }
 
 describe('persistent agents', () => {
@@ -161,7 +150,7 @@ describe('persistent agents', () => {
       const a = await agent(c, 'echo');
       assert.equal(a.restarts, 1);
       assert.equal(a.lastExit?.code, 7);
-      assert.equal(pidAlive(pid), false);
+      assert.equal(alive(pid), false);
     } finally {
       c.close();
     }
@@ -186,12 +175,12 @@ background:
       const ok = await run(c, { agent: 'hang', task: 'ok' });
       assert.equal(ok.state, 'succeeded', ok.detail);
       const [, pid, helper] = /pid (\d+) helper (\d+)/.exec(ok.findings![0]!.message)!.map(Number);
-      assert.ok(pidAlive(helper!), 'helper runs beside the agent');
+      assert.ok(alive(helper!), 'helper runs beside the agent');
       const t = await run(c, { agent: 'hang', task: 'hang' });
       assert.deepEqual([t.state, t.reason], ['failed', 'timeout']);
       assert.match(t.detail!, /timed out after 500ms; it did not stop, so the agent was restarted/);
-      assert.equal(pidAlive(pid!), false);
-      assert.equal(pidAlive(helper!), false, 'the whole process group went');
+      assert.equal(alive(pid!), false);
+      assert.equal(alive(helper!), false, 'the whole process group went');
       const again = await run(c, { agent: 'hang', task: 'ok' });
       assert.equal(again.state, 'succeeded');
       assert.notEqual(pidOf(again), pid);
@@ -234,7 +223,7 @@ background:
         10_000,
         'a new process',
       );
-      assert.equal(pidAlive(pid), false);
+      assert.equal(alive(pid), false);
       assert.equal(pidOf(await run(c, { agent: 'echo', task: 'new' })), fresh);
 
       writeFileSync(join(w, 'agentic_config.yaml'), yaml('\nbackground:\n  agents: {}\n'));
@@ -284,7 +273,7 @@ background:
     const { w, c } = await started(echoConfig(m));
     try {
       const pid = pidOf(await run(c, { agent: 'echo', task: 'warm' }));
-      assert.ok(pidAlive(pid));
+      assert.ok(alive(pid));
     } finally {
       c.close();
     }

@@ -11,7 +11,7 @@ import { memoryLogger } from '../../host/logger';
 import { Monitor } from '../../host/agents/monitor';
 import { killGroup } from '../../host/agents/processTree';
 import { AGENTS, NODE } from './helpers';
-import { pidsWithMarker, uniqueMarker } from './procScan';
+import { pidsWithMarker, uniqueMarker } from '../support/proc';
 
 const children: ChildProcess[] = [];
 after(() => children.forEach((c) => killGroup(c.pid!, 'SIGKILL')));

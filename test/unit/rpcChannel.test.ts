@@ -12,6 +12,7 @@ import {
   type CancellationToken,
 } from 'vscode-jsonrpc/node';
 import { RpcChannel, type RpcHandlers } from '../../common/node/rpcChannel';
+import { signal } from '../support/wait';
 
 function pair(h: RpcHandlers = {}) {
   const toPeer = new PassThrough();
@@ -53,18 +54,18 @@ describe('RpcChannel', () => {
 
   it('cancel sends $/cancelRequest: the peer sees its token cancelled', async () => {
     const { ch, peer } = pair();
-    let cancelled!: () => void;
-    const sawCancel = new Promise<void>((r) => (cancelled = r));
-    peer.onRequest(
-      'slow',
-      (_p: unknown, token: CancellationToken) =>
-        new Promise((resolve) => token.onCancellationRequested(() => (cancelled(), resolve('stopped')))),
-    );
+    const started = signal();
+    const sawCancel = signal();
+    peer.onRequest('slow', (_p: unknown, token: CancellationToken) => {
+      started.resolve();
+      return new Promise((resolve) => token.onCancellationRequested(() => (sawCancel.resolve(), resolve('stopped'))));
+    });
     peer.listen();
     const call = ch.request<string>('slow', {});
-    await new Promise((r) => setTimeout(r, 20));
+    // a $/cancelRequest the peer reads before the request itself is dropped: cancel a running call
+    await started.promise;
     ch.cancel(call.id);
-    await sawCancel;
+    await sawCancel.promise;
     assert.equal(await call.promise, 'stopped');
     peer.dispose();
   });

@@ -7,7 +7,8 @@ import * as P from '../../../common/protocol';
 import type { Figure, Mode } from '../lib/figure';
 import { BenchHost, configYaml } from '../lib/host';
 import { RawSpawner } from '../lib/raw';
-import { alternate, epochMs, fmt, median, round, sleep } from '../lib/stats';
+import { alternate, epochMs, fmt, median, round } from '../lib/stats';
+import { sleep } from '../../support/wait';
 
 const TRUE = ['/bin/true'];
 const NODE0 = [process.execPath, '-e', '0'];

@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import * as P from '../../../common/protocol';
 import { absent, type Figure, type Mode } from '../lib/figure';
 import { BENCH_AGENTS, BenchHost, configYaml } from '../lib/host';
-import { alive, cpuSeconds } from '../lib/proc';
-import { epochMs, fmt, median, round, sleep, until } from '../lib/stats';
+import { cpuSeconds } from '../lib/proc';
+import { epochMs, fmt, median, round } from '../lib/stats';
+import { alive } from '../../support/proc';
+import { sleep, until } from '../../support/wait';
 
 const CPU_LIMIT = 25;
 const MEM_LIMIT = 150 * 1024 * 1024;

@@ -6,7 +6,8 @@ import * as P from '../../../common/protocol';
 import type { Figure, Mode } from '../lib/figure';
 import { BenchHost, configYaml } from '../lib/host';
 import { cpuSeconds, openFds, rssBytes } from '../lib/proc';
-import { alternate, epochMs, fmt, median, round, sleep, until } from '../lib/stats';
+import { alternate, epochMs, fmt, median, round } from '../lib/stats';
+import { sleep, until } from '../../support/wait';
 
 const MB = 1e6;
 const agentCfg = { nice: 0, output: 'text', timeout: 600 };

@@ -65,24 +65,6 @@ export function fmt(x: number | null | undefined, unit = ''): string {
   return unit ? `${s} ${unit}` : s;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls fn every `everyMs` until it returns a truthy value; throws after timeoutMs. */
-export async function until<T>(
-  fn: () => T | Promise<T>,
-  timeoutMs: number,
-  what: string,
-  everyMs = 10,
-): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
 /** Epoch milliseconds with sub-millisecond resolution (same clock as bash's $EPOCHREALTIME). */
 export function epochMs(): number {
   return performance.timeOrigin + performance.now();

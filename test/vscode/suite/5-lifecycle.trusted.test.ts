@@ -7,15 +7,7 @@ import * as vscode from 'vscode';
 import type { AgenticApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import { connectedSession, getApi, sleep, waitFor } from '../lib/helpers';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive } from '../../support/proc';
 
 function cli(args: string[], cwd: string): Promise<string> {
   const script = path.join(
