@@ -6,7 +6,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AgenticApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
-import { connectedSession, getApi, sleep, waitFor } from '../lib/helpers';
+import { SubmitRequest } from '../../../common/protocol';
+import { BASE_CONFIG, connectedSession, getApi, idle, sleep, waitFor, withSlow, writeConfig } from '../lib/helpers';
 import { alive } from '../../support/proc';
 
 function cli(args: string[], cwd: string): Promise<string> {
@@ -26,9 +27,27 @@ suite('host lifecycle', () => {
   let api: AgenticApi;
   let s: Session;
 
-  suiteSetup(async () => {
+  suiteSetup(async function () {
+    this.timeout(120_000);
     api = await getApi();
     s = await connectedSession(api);
+    // The history checked below needs a busy host of this suite's own, whichever suites ran
+    // before it (AGENTIC_TEST_GREP may select this one alone): a 1.5 s task of the slow agent.
+    api.setApprovalPrompt(async () => 'approve');
+    await writeConfig(s, withSlow());
+    const from = api.statusBarHistory().length;
+    await s.client.request(SubmitRequest.type, { agent: 'slow', task: 'busy', params: { sleepMs: 1500 } });
+    await waitFor(
+      'the status bar busy',
+      () =>
+        api
+          .statusBarHistory()
+          .slice(from)
+          .some((t) => /\d+ running/.test(t)),
+      60_000,
+    );
+    await idle(s);
+    await writeConfig(s, BASE_CONFIG);
   });
 
   test('Stop Host: the status bar says stopped and the host is not respawned', async () => {
