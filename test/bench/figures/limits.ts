@@ -69,11 +69,12 @@ async function cpuFigure(m: Mode, host: BenchHost, tier: string | undefined): Pr
     const pct = ((c1 - c0) / ((epochMs() - t0) / 1000)) * 100;
     return {
       key,
-      value: round(pct - CPU_LIMIT, 1),
+      // absolute: an agent held far below its limit is as wrong as one let over it
+      value: round(Math.abs(pct - CPU_LIMIT), 1),
       measured: `${fmt(pct, '%')} CPU (spinning agent)`,
       baseline: `max_cpu_percent ${CPU_LIMIT}`,
       goal,
-      why: `enforcement tier ${tier}; negative = held below its limit`,
+      why: `enforcement tier ${tier}; |measured − limit| in percentage points (measured − limit = ${fmt(pct - CPU_LIMIT)})`,
     };
   } finally {
     await host.request(P.CancelTaskRequest.type, { id: id! });
