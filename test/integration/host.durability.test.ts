@@ -92,7 +92,11 @@ describe('durability', () => {
     );
     await killHost(w);
     // the watchdog ends the agents: only then is runs.log final for this host's life
-    await until(() => pidsWithMarker(marker).length === 0, 10_000, 'the agents of the killed host to end');
+    await until(
+      async () => (await pidsWithMarker(marker)).length === 0,
+      10_000,
+      'the agents of the killed host to end',
+    );
     const before = runs(w);
     const journaled = journaledSuccesses(w);
     assert.ok(journaled.size >= 2, `journaled successes at the kill: ${[...journaled]}`);

@@ -50,9 +50,9 @@ describe('host lifecycle', () => {
     assert.equal(results.filter((r) => r.stdout.startsWith('started')).length, 1);
     const hostPid = Number([...pids][0]);
     // the losers exit once they find the lock taken: eventually exactly the one host is left
-    const hosts = () => pidsWithMarker(w).filter((p) => alive(p) && cmdlineOf(p).includes('host.js'));
-    await until(() => hosts().length === 1, 10_000, `one host process, got ${hosts()}`);
-    assert.deepEqual(hosts(), [hostPid]);
+    const hosts = async () => (await pidsWithMarker(w)).filter((p) => alive(p) && cmdlineOf(p).includes('host.js'));
+    await until(async () => (await hosts()).length === 1, 10_000, 'one host process');
+    assert.deepEqual(await hosts(), [hostPid]);
   });
 
   it('loads the AgenticScrum example unchanged and lists agents without a command as unconfigured', async () => {
@@ -122,13 +122,13 @@ background:
     assert.equal((await cli(w, ['start'])).code, 0);
     const pid = hostInfo(w).pid;
     assert.equal((await cli(w, ['submit', '--agent', 'hang', '--task', 't'])).code, 0);
-    await until(() => pidsWithMarker(marker).length >= 2, 10_000, 'agent processes');
+    await until(async () => (await pidsWithMarker(marker)).length >= 2, 10_000, 'agent processes');
     const t0 = Date.now();
     const r = await cli(w, ['stop', '--timeout', '0.5']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`stopped \\(pid ${pid}\\)`));
     assert.equal(alive(pid), false);
-    assert.deepEqual(pidsWithMarker(marker), [], 'no agent process survives the stop');
+    assert.deepEqual(await pidsWithMarker(marker), [], 'no agent process survives the stop');
     assert.ok(Date.now() - t0 < 10_000);
     const paths = hostPaths(w);
     for (const f of [paths.socket, paths.token, paths.info]) assert.throws(() => statSync(f), /ENOENT/);

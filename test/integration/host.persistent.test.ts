@@ -52,7 +52,11 @@ async function run(c: HostConnection, item: P.SubmitItem): Promise<TaskInfo> {
 const pidOf = (t: TaskInfo): number => Number(/pid (\d+)/.exec(t.findings?.[0]?.message ?? '')?.[1]);
 
 async function noSurvivors(marker: string): Promise<void> {
-  await until(() => pidsWithMarker(marker).filter(alive).length === 0, 10_000, `no process with ${marker}`);
+  await until(
+    async () => (await pidsWithMarker(marker)).filter(alive).length === 0,
+    10_000,
+    `no process with ${marker}`,
+  );
 }
 
 describe('persistent agents', () => {
@@ -63,7 +67,7 @@ describe('persistent agents', () => {
       const before = await agent(c, 'echo');
       assert.equal(before.state, 'idle');
       assert.deepEqual(before.pids, []);
-      assert.deepEqual(pidsWithMarker(m), [], 'not started before its first task');
+      assert.deepEqual(await pidsWithMarker(m), [], 'not started before its first task');
 
       const t1 = await run(c, { agent: 'echo', task: 'first', files: ['a.ts'] });
       assert.equal(t1.state, 'succeeded', t1.detail);

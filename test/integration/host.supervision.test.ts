@@ -54,7 +54,11 @@ const task = (c: HostConnection, id: string): Promise<TaskInfo> => c.request(P.G
 
 async function stopAndCheck(w: string, marker: string): Promise<void> {
   assert.equal((await cli(w, ['stop'])).code, 0);
-  await until(() => pidsWithMarker(marker).filter(alive).length === 0, 10_000, `no process with ${marker}`);
+  await until(
+    async () => (await pidsWithMarker(marker)).filter(alive).length === 0,
+    10_000,
+    `no process with ${marker}`,
+  );
 }
 
 function crashConfig(marker: string, restart: string): string {
@@ -96,7 +100,7 @@ describe('supervision', () => {
         'task held',
       );
       assert.equal(t.attemptLog![0]!.reason, 'agent_unavailable');
-      assert.deepEqual(pidsWithMarker(m).filter(alive), [], 'nothing runs while quarantined');
+      assert.deepEqual((await pidsWithMarker(m)).filter(alive), [], 'nothing runs while quarantined');
       const human = await cli(w, ['status']);
       assert.match(human.stdout, /crashy +quarantined .*quarantined after 4 crashes/);
 

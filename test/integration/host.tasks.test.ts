@@ -145,7 +145,7 @@ describe('tasks', () => {
     assert.equal(c.code, 0, c.stderr);
     assert.match(c.stdout, /cancelled/);
     assert.deepEqual(
-      pidsWithMarker(`${AGENTS}/slow.js`).filter((p) => cmdlineOf(p).includes('20000')),
+      (await pidsWithMarker(`${AGENTS}/slow.js`)).filter((p) => cmdlineOf(p).includes('20000')),
       [],
     );
   });

@@ -86,8 +86,8 @@ describe('Monitor', () => {
     const marker = uniqueMarker('monspin');
     const pid = start('spinner.js', marker, '--procs', '2');
     const kids = await until(
-      () => {
-        const p = pidsWithMarker(marker);
+      async () => {
+        const p = await pidsWithMarker(marker);
         return p.length === 2 && p.every((x) => state(x) === 'R') ? p : undefined;
       },
       10_000,

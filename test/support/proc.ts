@@ -2,6 +2,7 @@
 // processes carry a marker in their command line, which are in a process group or are a
 // process's children. The one copy every test and the bench use.
 import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { parseStat, type ProcStat } from '../../host/agents/processTree';
 
 let seq = 0;
@@ -46,9 +47,23 @@ export function cmdlineOf(pid: number): string {
   }
 }
 
-/** Pids of live processes (not this one) whose command line contains `marker`. */
-export function pidsWithMarker(marker: string): number[] {
-  return allPids().filter((p) => p !== process.pid && cmdlineOf(p).includes(marker));
+/**
+ * Pids of live processes (not this one) whose command line contains `marker`. Async, the reads in
+ * parallel: a synchronous scan of every /proc/PID/cmdline holds this process's event loop for
+ * tens of milliseconds on a loaded machine, and with it the timing of the test (the watchdog
+ * kill test failed about one run in six with a synchronous scan and never with this one).
+ */
+export async function pidsWithMarker(marker: string): Promise<number[]> {
+  const found = await Promise.all(
+    allPids().map(async (p) => {
+      try {
+        return (await readFile(`/proc/${p}/cmdline`, 'utf8')).includes(marker) ? p : 0;
+      } catch {
+        return 0; // gone
+      }
+    }),
+  );
+  return found.filter((p) => p !== 0 && p !== process.pid);
 }
 
 /** Pids of the processes in group `pgid`; zombies too unless `live` (their CPU counters are final). */
