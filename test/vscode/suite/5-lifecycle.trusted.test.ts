@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { AgenticApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import { SubmitRequest } from '../../../common/protocol';
-import { BASE_CONFIG, connectedSession, getApi, idle, sleep, waitFor, withSlow, writeConfig } from '../lib/helpers';
+import { BASE_CONFIG, connectedSession, getApi, idle, sleep, waitFor, writeConfig } from '../lib/helpers';
 import { alive } from '../../support/proc';
 
 function cli(args: string[], cwd: string): Promise<string> {
@@ -23,6 +23,12 @@ function cli(args: string[], cwd: string): Promise<string> {
   );
 }
 
+/** BASE_CONFIG plus `busy`, a configured command (approved by this suite) that sleeps params.sleepMs */
+const WITH_BUSY = BASE_CONFIG.replace(
+  '  triggers:',
+  '    busy:\n      command: ["node", "tools/slow-agent.js"]\n      output: text\n  triggers:',
+);
+
 suite('host lifecycle', () => {
   let api: AgenticApi;
   let s: Session;
@@ -32,18 +38,19 @@ suite('host lifecycle', () => {
     api = await getApi();
     s = await connectedSession(api);
     // The history checked below needs a busy host of this suite's own, whichever suites ran
-    // before it (AGENTIC_TEST_GREP may select this one alone): a 1.5 s task of the slow agent.
+    // before it (AGENTIC_TEST_GREP may select this one alone): a 1.5 s task of an agent of its
+    // own, so no approval remembered or denied by another suite applies to it.
     api.setApprovalPrompt(async () => 'approve');
-    await writeConfig(s, withSlow());
+    await writeConfig(s, WITH_BUSY);
     const from = api.statusBarHistory().length;
-    await s.client.request(SubmitRequest.type, { agent: 'slow', task: 'busy', params: { sleepMs: 1500 } });
+    await s.client.request(SubmitRequest.type, { agent: 'busy', task: 'busy', params: { sleepMs: 1500 } });
     await waitFor(
       'the status bar busy',
       () =>
         api
           .statusBarHistory()
           .slice(from)
-          .some((t) => /\d+ running/.test(t)),
+          .some((t) => /[1-9]\d* running/.test(t)), // running, not only queued
       60_000,
     );
     await idle(s);
