@@ -200,11 +200,11 @@ export class AgentProcess {
     const deadline = Date.now() + graceMs;
     if (wasReady && this.conn) {
       const answered = this.conn.request(AgentMethods.shutdown, {}).promise.catch(() => undefined);
-      await Promise.race([answered, this.exited, delay(graceMs / 2)]);
+      await within(Promise.race([answered, this.exited]), graceMs / 2);
     }
     this.child?.stdin?.end();
     const left = Math.max(0, deadline - Date.now());
-    const e = await Promise.race([this.exited, delay(left).then(() => undefined)]);
+    const e = await within(this.exited, left);
     if (e) return e;
     await this.terminate(this.pid);
     return this.exited;
@@ -262,7 +262,7 @@ export class AgentProcess {
     this.state = 'exited';
     // let the last stderr lines arrive before the exit is reported (they explain it); a process
     // that left the group may hold the pipes open, so do not wait for them for long
-    await Promise.race([this.closed, delay(200)]);
+    await within(this.closed, 200);
     const how = signal ? `killed by ${signal}` : `exit code ${code}`;
     const k = this.killedFor;
     this.resolveExited({
@@ -301,8 +301,19 @@ export function isExitInfo(x: unknown): x is ExitInfo {
   return !!x && typeof x === 'object' && 'why' in x && 'wasReady' in x;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+/**
+ * `p`, or undefined once `ms` have passed. The timer is cleared as soon as `p` settles: a stop
+ * that took 10 ms must not leave a grace-long timer holding the event loop (of the host, or of a
+ * test process, which then cannot exit for that long).
+ */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), Math.max(0, ms))));
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function fmtMs(ms: number): string {

@@ -26,24 +26,33 @@ export interface ConfigCache {
 
 const FORMAT = 'config-cache-1';
 
+type Validator = typeof import('./validator');
+
 /**
  * zod, yaml and the schema (validator.ts). The only way the host loads them: esbuild.config.mjs
  * points this require at dist/config-validator.js, so they are not even parsed until a config has
  * to be validated.
  */
-export function loadValidator(): Promise<typeof import('./validator')> {
+export function loadValidator(): Promise<Validator> {
   // require, not import(): in the CommonJS bundle import() would go through Node's ESM loader
-  return Promise.resolve().then(() => require('./validator') as typeof import('./validator'));
+  return Promise.resolve().then(() => require('./validator') as Validator);
 }
 
-/** Validates `file`, through the cache when one is given. Never throws on bad input. */
-export async function loadConfigCached(file: string, cache: ConfigCache | undefined): Promise<ConfigLoad> {
+/**
+ * Validates `file`, through the cache when one is given. Never throws on bad input. `validator`
+ * is how the validator is loaded (tests count the loads: a hit must not load it).
+ */
+export async function loadConfigCached(
+  file: string,
+  cache: ConfigCache | undefined,
+  validator: () => Promise<Validator> = loadValidator,
+): Promise<ConfigLoad> {
   let text: string | undefined;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     // a missing file means the built-in default; any other read error is reported by the loader
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return full(file);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return full(file, validator);
   }
   const entry = cache ? join(cache.dir, `config-${key(cache.build, text)}.json`) : undefined;
   if (entry) {
@@ -54,7 +63,7 @@ export async function loadConfigCached(file: string, cache: ConfigCache | undefi
       // no entry yet (or a damaged one): validate
     }
   }
-  const v = await loadValidator();
+  const v = await validator();
   let result: ConfigLoad;
   if (text === undefined) {
     result = { exists: false, ok: true, config: v.resolveConfig(v.DEFAULT_CONFIG_FILE), issues: [] };
@@ -69,8 +78,8 @@ export async function loadConfigCached(file: string, cache: ConfigCache | undefi
 }
 
 /** The uncached path, for errors other than a missing file. */
-async function full(file: string): Promise<ConfigLoad> {
-  const r = await (await loadValidator()).loadConfigFile(file);
+async function full(file: string, validator: () => Promise<Validator>): Promise<ConfigLoad> {
+  const r = await (await validator()).loadConfigFile(file);
   return r.ok
     ? { exists: r.exists, ok: true, config: r.config, issues: r.issues }
     : { exists: r.exists, ok: false, issues: r.issues };

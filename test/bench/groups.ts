@@ -29,6 +29,8 @@ export const KEYS: Record<string, string[]> = {
   lag: ['client_lag_p99_ms', 'client_lag_vs_inproc'],
   resources: [
     'host_cold_start_ratio',
+    'host_cold_start_ratio_uncached',
+    'host_idle_rss_mb_uncached',
     'host_idle_rss_mb',
     'host_idle_cpu_pct',
     'host_open_fds_per_agent',

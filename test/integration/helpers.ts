@@ -1,17 +1,19 @@
 // Shared set-up for integration tests: temp workspaces, the real CLI and host from dist/, an
 // isolated runtime dir per test file (so tests never attach to a developer's own hosts).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { connectHost, type HostConnection } from '../../common/node/connect';
 import { hostPaths } from '../../common/node/paths';
 import type { TaskInfo } from '../../common/model';
 import * as P from '../../common/protocol';
+import { alive } from '../support/proc';
 
 export const ROOT = join(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
 export const AGENTS = join(ROOT, 'test', 'fixtures', 'agents');
+export const agent = (name: string): string => join(AGENTS, name);
 export const NODE = process.execPath;
 
 /** One runtime dir per test process: set before anything computes host paths. */
@@ -68,57 +70,12 @@ export function hostInfo(ws: string): { pid: number; socket: string } {
   return JSON.parse(readFileSync(hostPaths(ws).info, 'utf8')) as { pid: number; socket: string };
 }
 
-/** Polls until fn returns a truthy value (or throws after timeoutMs). */
-export async function until<T>(
-  fn: () => T | Promise<T>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export async function waitTask(ws: string, id: string): Promise<TaskInfo> {
   const c = await connect(ws);
   try {
     return await c.request(P.WaitTaskRequest.type, { id, timeoutMs: 60_000 });
   } finally {
     c.close();
-  }
-}
-
-/** pids of live processes whose command line contains marker */
-export function pidsWithMarker(marker: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      if (cmd.includes(marker) && Number(d) !== process.pid) out.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/\) Z /.test(stat); // a zombie is dead for our purposes
-  } catch {
-    return false;
   }
 }
 
@@ -131,7 +88,7 @@ export async function cleanup(ws: string): Promise<void> {
     // no host info
   }
   await cli(ws, ['stop', '--timeout', '2']).catch(() => undefined);
-  if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(ws, { recursive: true, force: true });
 }
 

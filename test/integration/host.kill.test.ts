@@ -6,32 +6,20 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { groupPids } from '../../host/agents/processTree';
 import { hostPaths } from '../../common/node/paths';
 import type { TaskInfo } from '../../common/model';
 import type * as P from '../../common/protocol';
-import {
-  AGENTS,
-  cleanup,
-  cli,
-  cliJson,
-  hostInfo,
-  makeWorkspace,
-  NODE,
-  pidAlive,
-  until,
-  waitTask,
-  yaml,
-} from './helpers';
-import { pidsWithMarker, uniqueMarker, waitFor } from './procScan';
+import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, NODE, waitTask, yaml } from './helpers';
+import { alive, pidsWithMarker, stateOf, uniqueMarker } from '../support/proc';
+import { sleep, until, waitFor } from '../support/wait';
 
 const made: string[] = [];
 const strays: number[] = [];
 after(async () => {
   for (const ws of made) await cleanup(ws);
-  for (const p of strays) if (pidAlive(p)) process.kill(p, 'SIGKILL');
+  for (const p of strays) if (alive(p)) process.kill(p, 'SIGKILL');
 });
 function ws(config?: string): string {
   const w = makeWorkspace(config);
@@ -46,6 +34,14 @@ async function submit(w: string, a: string): Promise<string> {
 }
 
 /** leader, child1, grandchild and child2 all carry the marker */
+/** Until the throttle has SIGSTOPped a process carrying `marker`: the state these tests are about. */
+const throttled = (marker: string): Promise<boolean> =>
+  until(
+    async () => (await pidsWithMarker(marker)).some((p) => stateOf(p) === 'T'),
+    15_000,
+    `a process of ${marker} stopped by the throttle`,
+    5,
+  );
 const treeUp = (marker: string): Promise<unknown> =>
   until(async () => (await pidsWithMarker(marker)).length >= 4, 15_000, `fork tree ${marker}`);
 
@@ -90,7 +86,7 @@ background:
     const [a, b] = [await submit(w, 'tree'), await submit(w, 'busy')];
     await treeUp(m1);
     await until(async () => (await pidsWithMarker(m2)).length === 3, 15_000, 'spinners');
-    await sleep(500);
+    await throttled(m2);
     for (const [id, m] of [
       [a, m1],
       [b, m2],
@@ -120,7 +116,7 @@ background:
     assert.equal((await cli(w, ['start'])).code, 0);
     await submit(w, 'busy');
     await until(async () => (await pidsWithMarker(marker)).length === 2, 15_000, 'spinners');
-    await sleep(500);
+    await throttled(marker);
     const r = await cli(w, ['stop', '--timeout', '0.5']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await pidsWithMarker(marker), []);
@@ -149,7 +145,7 @@ background:
       const host = hostInfo(w).pid;
       for (const a of ['tree', 'stubborn', 'busy']) await submit(w, a);
       await until(async () => (await pidsWithMarker(marker)).length >= 10, 15_000, 'all agents');
-      await sleep(500);
+      await throttled(`${marker}-c`);
       const leaders = (await cliJson<TaskInfo[]>(w, ['tasks', '--state', 'running'])).map((t) => t.pid!);
       assert.equal(leaders.length, 3);
       const t0 = performance.now();
@@ -213,10 +209,10 @@ background:
     mkdirSync(dirname(journal), { recursive: true });
     writeFileSync(journal, record('t-reused', reused) + record('t-other', other) + record('t-leftover', leftover));
     assert.equal((await cli(w, ['start'])).code, 0);
-    assert.notEqual(await waitFor(() => !pidAlive(leftover), 5000), -1, 'the real leftover was reaped');
-    await sleep(1000);
-    assert.equal(pidAlive(reused), true, 'a reused pid was signalled');
-    assert.equal(pidAlive(other), true, "another workspace's agent was signalled");
+    assert.notEqual(await waitFor(() => !alive(leftover), 5000), -1, 'the real leftover was reaped');
+    await sleep(1000); // an observation window: the same reaping pass handled all three records
+    assert.equal(alive(reused), true, 'a reused pid was signalled');
+    assert.equal(alive(other), true, "another workspace's agent was signalled");
     assert.equal((await cliJson<{ pid: number }>(w, ['status'])).pid, hostInfo(w).pid);
   });
 });

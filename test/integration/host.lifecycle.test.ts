@@ -8,18 +8,9 @@ import { createMessageConnection, SocketMessageReader, SocketMessageWriter } fro
 import { hostPaths } from '../../common/node/paths';
 import type { HostStatus } from '../../common/model';
 import * as P from '../../common/protocol';
-import {
-  AGENTS,
-  cleanup,
-  cli,
-  cliJson,
-  hostInfo,
-  makeWorkspace,
-  pidAlive,
-  pidsWithMarker,
-  until,
-  yaml,
-} from './helpers';
+import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, yaml } from './helpers';
+import { alive, cmdlineOf, pidsWithMarker } from '../support/proc';
+import { until } from '../support/wait';
 
 const made: string[] = [];
 after(async () => {
@@ -59,10 +50,9 @@ describe('host lifecycle', () => {
     assert.equal(results.filter((r) => r.stdout.startsWith('started')).length, 1);
     const hostPid = Number([...pids][0]);
     // the losers exit once they find the lock taken: eventually exactly the one host is left
-    const hosts = () =>
-      pidsWithMarker(w).filter((p) => pidAlive(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('host.js'));
-    await until(() => hosts().length === 1, 10_000, `one host process, got ${hosts()}`);
-    assert.deepEqual(hosts(), [hostPid]);
+    const hosts = async () => (await pidsWithMarker(w)).filter((p) => alive(p) && cmdlineOf(p).includes('host.js'));
+    await until(async () => (await hosts()).length === 1, 10_000, 'one host process');
+    assert.deepEqual(await hosts(), [hostPid]);
   });
 
   it('loads the AgenticScrum example unchanged and lists agents without a command as unconfigured', async () => {
@@ -132,13 +122,13 @@ background:
     assert.equal((await cli(w, ['start'])).code, 0);
     const pid = hostInfo(w).pid;
     assert.equal((await cli(w, ['submit', '--agent', 'hang', '--task', 't'])).code, 0);
-    await until(() => pidsWithMarker(marker).length >= 2, 10_000, 'agent processes');
+    await until(async () => (await pidsWithMarker(marker)).length >= 2, 10_000, 'agent processes');
     const t0 = Date.now();
     const r = await cli(w, ['stop', '--timeout', '0.5']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`stopped \\(pid ${pid}\\)`));
-    assert.equal(pidAlive(pid), false);
-    assert.deepEqual(pidsWithMarker(marker), [], 'no agent process survives the stop');
+    assert.equal(alive(pid), false);
+    assert.deepEqual(await pidsWithMarker(marker), [], 'no agent process survives the stop');
     assert.ok(Date.now() - t0 < 10_000);
     const paths = hostPaths(w);
     for (const f of [paths.socket, paths.token, paths.info]) assert.throws(() => statSync(f), /ENOENT/);
@@ -165,7 +155,7 @@ background:
     assert.equal((await cli(w, ['start'])).code, 0);
     const first = hostInfo(w).pid;
     process.kill(first, 'SIGKILL');
-    await until(() => !pidAlive(first), 5000, 'host to die');
+    await until(() => !alive(first), 5000, 'host to die');
     writeFileSync(hostPaths(w).token, 'stale');
     const r = await cli(w, ['start']);
     assert.equal(r.code, 0, r.stderr);

@@ -7,20 +7,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AgentInfo, TaskInfo } from '../../common/model';
 import * as P from '../../common/protocol';
-import {
-  AGENTS,
-  ROOT,
-  cleanup,
-  cli,
-  connect,
-  hostInfo,
-  makeWorkspace,
-  pidAlive,
-  pidsWithMarker,
-  until,
-  yaml,
-} from './helpers';
-import { uniqueMarker } from './procScan';
+import { AGENTS, cleanup, cli, connect, hostInfo, makeWorkspace, ROOT, yaml } from './helpers';
+import { alive, pidsWithMarker, uniqueMarker } from '../support/proc';
+import { until } from '../support/wait';
 import type { HostConnection } from '../../common/node/connect';
 
 const made: string[] = [];
@@ -63,7 +52,11 @@ async function run(c: HostConnection, item: P.SubmitItem): Promise<TaskInfo> {
 const pidOf = (t: TaskInfo): number => Number(/pid (\d+)/.exec(t.findings?.[0]?.message ?? '')?.[1]);
 
 async function noSurvivors(marker: string): Promise<void> {
-  await until(() => pidsWithMarker(marker).filter(pidAlive).length === 0, 10_000, `no process with ${marker}`);
+  await until(
+    async () => (await pidsWithMarker(marker)).filter(alive).length === 0,
+    10_000,
+    `no process with ${marker}`,
+  );
 }
 
 describe('persistent agents', () => {
@@ -74,7 +67,7 @@ describe('persistent agents', () => {
       const before = await agent(c, 'echo');
       assert.equal(before.state, 'idle');
       assert.deepEqual(before.pids, []);
-      assert.deepEqual(pidsWithMarker(m), [], 'not started before its first task');
+      assert.deepEqual(await pidsWithMarker(m), [], 'not started before its first task');
 
       const t1 = await run(c, { agent: 'echo', task: 'first', files: ['a.ts'] });
       assert.equal(t1.state, 'succeeded', t1.detail);
@@ -161,7 +154,7 @@ describe('persistent agents', () => {
       const a = await agent(c, 'echo');
       assert.equal(a.restarts, 1);
       assert.equal(a.lastExit?.code, 7);
-      assert.equal(pidAlive(pid), false);
+      assert.equal(alive(pid), false);
     } finally {
       c.close();
     }
@@ -186,12 +179,12 @@ background:
       const ok = await run(c, { agent: 'hang', task: 'ok' });
       assert.equal(ok.state, 'succeeded', ok.detail);
       const [, pid, helper] = /pid (\d+) helper (\d+)/.exec(ok.findings![0]!.message)!.map(Number);
-      assert.ok(pidAlive(helper!), 'helper runs beside the agent');
+      assert.ok(alive(helper!), 'helper runs beside the agent');
       const t = await run(c, { agent: 'hang', task: 'hang' });
       assert.deepEqual([t.state, t.reason], ['failed', 'timeout']);
       assert.match(t.detail!, /timed out after 500ms; it did not stop, so the agent was restarted/);
-      assert.equal(pidAlive(pid!), false);
-      assert.equal(pidAlive(helper!), false, 'the whole process group went');
+      assert.equal(alive(pid!), false);
+      assert.equal(alive(helper!), false, 'the whole process group went');
       const again = await run(c, { agent: 'hang', task: 'ok' });
       assert.equal(again.state, 'succeeded');
       assert.notEqual(pidOf(again), pid);
@@ -234,7 +227,7 @@ background:
         10_000,
         'a new process',
       );
-      assert.equal(pidAlive(pid), false);
+      assert.equal(alive(pid), false);
       assert.equal(pidOf(await run(c, { agent: 'echo', task: 'new' })), fresh);
 
       writeFileSync(join(w, 'agentic_config.yaml'), yaml('\nbackground:\n  agents: {}\n'));
@@ -284,7 +277,7 @@ background:
     const { w, c } = await started(echoConfig(m));
     try {
       const pid = pidOf(await run(c, { agent: 'echo', task: 'warm' }));
-      assert.ok(pidAlive(pid));
+      assert.ok(alive(pid));
     } finally {
       c.close();
     }

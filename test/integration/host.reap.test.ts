@@ -3,15 +3,16 @@
 // running attempt, journaled when the attempt started) and kill their process groups. Driven for
 // real: a one-shot read agent and a one-shot write agent that ignore SIGTERM and fork children.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { groupPids } from '../../host/agents/processTree';
 import { hostPaths } from '../../common/node/paths';
 import type { TaskInfo } from '../../common/model';
-import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, pidAlive, until, yaml } from './helpers';
-import { pidsWithMarker, uniqueMarker, waitFor } from './procScan';
+import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, yaml } from './helpers';
+import { alive, childrenOf, cmdlineOf, pidsWithMarker, uniqueMarker } from '../support/proc';
+import { until, waitFor } from '../support/wait';
 
 const made: string[] = [];
 const groups: number[] = [];
@@ -29,19 +30,8 @@ const T = { timeout: 120_000 };
 const FORKTREE = join(AGENTS, 'forktree.sh');
 
 /** the host's watchdog: its child running `sh -c SCRIPT agentic-watchdog` */
-function watchdogOf(host: number): number | undefined {
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === host && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('agentic-watchdog')) return Number(d);
-    } catch {
-      // gone
-    }
-  }
-  return undefined;
-}
+const watchdogOf = (host: number): number | undefined =>
+  childrenOf(host).find((p) => cmdlineOf(p).includes('agentic-watchdog'));
 
 describe('leftover agents after a crash of host and watchdog', () => {
   it('the next host start kills the process groups of the attempts the journal says were running', T, async () => {
@@ -84,9 +74,9 @@ background:
     assert.ok(dog, 'the host has a watchdog');
     process.kill(dog, 'SIGSTOP');
     process.kill(host, 'SIGKILL');
-    await until(() => !pidAlive(host), 5000, 'host to die');
+    await until(() => !alive(host), 5000, 'host to die');
     process.kill(dog, 'SIGKILL');
-    await until(() => !pidAlive(dog), 5000, 'watchdog to die');
+    await until(() => !alive(dog), 5000, 'watchdog to die');
     await sleep(300);
     for (const g of leaders)
       assert.ok((await groupPids(g, { live: true })).length >= 3, `group ${g} survived the crash, as the test needs`);

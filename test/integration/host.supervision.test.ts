@@ -9,8 +9,9 @@ import { after, describe, it } from 'node:test';
 import type { AgentInfo, TaskInfo } from '../../common/model';
 import * as P from '../../common/protocol';
 import type { HostConnection } from '../../common/node/connect';
-import { AGENTS, cleanup, cli, connect, makeWorkspace, pidAlive, pidsWithMarker, until, yaml } from './helpers';
-import { uniqueMarker } from './procScan';
+import { AGENTS, cleanup, cli, connect, makeWorkspace, yaml } from './helpers';
+import { alive, pidsWithMarker, uniqueMarker } from '../support/proc';
+import { until } from '../support/wait';
 
 const made: string[] = [];
 after(async () => {
@@ -53,7 +54,11 @@ const task = (c: HostConnection, id: string): Promise<TaskInfo> => c.request(P.G
 
 async function stopAndCheck(w: string, marker: string): Promise<void> {
   assert.equal((await cli(w, ['stop'])).code, 0);
-  await until(() => pidsWithMarker(marker).filter(pidAlive).length === 0, 10_000, `no process with ${marker}`);
+  await until(
+    async () => (await pidsWithMarker(marker)).filter(alive).length === 0,
+    10_000,
+    `no process with ${marker}`,
+  );
 }
 
 function crashConfig(marker: string, restart: string): string {
@@ -95,7 +100,7 @@ describe('supervision', () => {
         'task held',
       );
       assert.equal(t.attemptLog![0]!.reason, 'agent_unavailable');
-      assert.deepEqual(pidsWithMarker(m).filter(pidAlive), [], 'nothing runs while quarantined');
+      assert.deepEqual((await pidsWithMarker(m)).filter(alive), [], 'nothing runs while quarantined');
       const human = await cli(w, ['status']);
       assert.match(human.stdout, /crashy +quarantined .*quarantined after 4 crashes/);
 
@@ -208,7 +213,7 @@ background:
         'a restart',
       );
       assert.equal(a.lastExit?.signal, 'SIGTERM');
-      assert.equal(pidAlive(first), false);
+      assert.equal(alive(first), false);
       assert.match(
         readFileSync(join(w, '.agentic', 'logs', 'agents', 'hb.log'), 'utf8'),
         /exited \(hung\): no heartbeat for \d+ms \(it promised one every 100ms\)/,

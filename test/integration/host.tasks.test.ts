@@ -6,19 +6,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Finding, TaskInfo } from '../../common/model';
 import * as P from '../../common/protocol';
-import {
-  AGENTS,
-  ROOT,
-  cleanup,
-  cli,
-  cliJson,
-  connect,
-  makeWorkspace,
-  pidsWithMarker,
-  until,
-  waitTask,
-  yaml,
-} from './helpers';
+import { AGENTS, cleanup, cli, cliJson, connect, makeWorkspace, ROOT, waitTask, yaml } from './helpers';
+import { cmdlineOf, pidsWithMarker } from '../support/proc';
+import { until } from '../support/wait';
 
 const made: string[] = [];
 after(async () => {
@@ -155,7 +145,7 @@ describe('tasks', () => {
     assert.equal(c.code, 0, c.stderr);
     assert.match(c.stdout, /cancelled/);
     assert.deepEqual(
-      pidsWithMarker(`${AGENTS}/slow.js`).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('20000')),
+      (await pidsWithMarker(`${AGENTS}/slow.js`)).filter((p) => cmdlineOf(p).includes('20000')),
       [],
     );
   });

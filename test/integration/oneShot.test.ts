@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import { runOneShot, type OneShotOptions } from '../../host/agents/oneShot';
 import { TRUNCATION_MARKER } from '../../host/agents/outputCapture';
 import { groupPids, procStat } from '../../host/agents/processTree';
-import { agent, pidsWithMarker, uniqueMarker, waitFor } from './procScan';
+import { agent } from './helpers';
+import { pidsWithMarker, uniqueMarker } from '../support/proc';
+import { waitFor } from '../support/wait';
 
 const node = process.execPath;
 const tmp = mkdtempSync(join(tmpdir(), 'agb-oneshot-'));

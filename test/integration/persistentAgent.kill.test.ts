@@ -51,6 +51,17 @@ describe('AgentProcess.beforeKill', () => {
     assert.deepEqual(calls, [{ pid, exited: false }]);
   });
 
+  it('a stop leaves no timer behind once the agent is gone (nothing holds the event loop for the grace)', async () => {
+    // Timeouts are counted, not identified: this file runs nothing else meanwhile
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const p = agent([]);
+    await p.start();
+    const e = await p.stop(60_000);
+    assert.equal(e.why, 'stopped');
+    assert.equal(timers(), before, process.getActiveResourcesInfo().join(', '));
+  });
+
   it('is not called when the agent and its group end by themselves within the grace', async () => {
     const calls: Array<{ pid: number; exited: boolean }> = [];
     const p = agent(calls);

@@ -14,7 +14,7 @@ import {
   procStartTime,
   procStat,
 } from '../../host/agents/processTree';
-import { waitFor } from './procScan';
+import { waitFor } from '../support/wait';
 
 test('parseStat finds the fields after a comm containing spaces and parentheses', () => {
   const tail = Array.from({ length: 50 }, (_, i) => String(i + 3)); // fields 3..52 hold their own number

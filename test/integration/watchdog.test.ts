@@ -7,9 +7,11 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { memoryLogger } from '../../host/logger';
 import { runOneShot } from '../../host/agents/oneShot';
-import { groupPids, procStat } from '../../host/agents/processTree';
+import { groupPids } from '../../host/agents/processTree';
 import { Watchdog } from '../../host/agents/watchdog';
-import { agent, pidsWithMarker, uniqueMarker, waitFor } from './procScan';
+import { agent } from './helpers';
+import { alive, pidsWithMarker, uniqueMarker } from '../support/proc';
+import { waitFor } from '../support/wait';
 
 const FAKE_HOST = join(__dirname, '..', 'fixtures', 'fakeHost.ts');
 const T = { timeout: 30_000 };
@@ -26,11 +28,6 @@ async function startFakeHost(args: string[]) {
   });
   return { host, info: JSON.parse(first) as { pgid?: number; watchdogPid?: number } };
 }
-
-const alive = async (pid: number): Promise<boolean> => {
-  const s = await procStat(pid);
-  return s !== undefined && s.state !== 'Z';
-};
 
 async function killHostAndMeasure(marker: string, flags: string[] = []): Promise<number> {
   const { host, info } = await startFakeHost([marker, ...flags]);
@@ -53,7 +50,7 @@ async function killHostAndMeasure(marker: string, flags: string[] = []): Promise
   );
   const total = performance.now() - t0;
   assert.notEqual(ms, -1, `agents survived the host: ${await pidsWithMarker(marker)}`);
-  assert.notEqual(await waitFor(async () => !(await alive(info.watchdogPid!)), 3000), -1, 'the watchdog did not exit');
+  assert.notEqual(await waitFor(() => !alive(info.watchdogPid!), 3000), -1, 'the watchdog did not exit');
   return total;
 }
 
@@ -75,7 +72,7 @@ test('the watchdog does not keep the host alive, and exits when the host does', 
   console.log(`# watchdog RSS ${rss} kB`);
   const code = await new Promise((resolve) => host.once('exit', resolve));
   assert.equal(code, 0);
-  assert.notEqual(await waitFor(async () => !(await alive(info.watchdogPid!)), 3000), -1);
+  assert.notEqual(await waitFor(() => !alive(info.watchdogPid!), 3000), -1);
 });
 
 test('a dead watchdog is respawned once with the tracked groups, and close() still kills them', T, async () => {
@@ -123,7 +120,7 @@ test('untracked groups are left alone on close', T, async () => {
   });
   await waitFor(() => pgid > 0, 2000);
   await watchdog.close();
-  assert.ok(await alive(pgid), 'an untracked agent was killed');
+  assert.ok(alive(pgid), 'an untracked agent was killed');
   ac.abort();
   assert.equal((await run).reason, 'cancelled');
 });

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfigCached } from '../../host/config/cache';
+import { loadConfigCached, loadValidator } from '../../host/config/cache';
 import { loadConfigFile } from '../../host/config/load';
 
 const VALID = 'background:\n  agents:\n    lint:\n      command: ["eslint", "${files}"]\n      max_memory: 512MB\n';
@@ -22,6 +22,15 @@ describe('config cache', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   const entries = async () => (await readdir(cache)).filter((f) => f.startsWith('config-'));
+  /** loads the real validator and counts the loads: a hit must not load it at all */
+  let loads = 0;
+  const counted = () => (loads++, loadValidator());
+  /** loadConfigCached, and how many times it loaded the validator */
+  const load = async (file: string, c: Parameters<typeof loadConfigCached>[1]) => {
+    const before = loads;
+    const result = await loadConfigCached(file, c, counted);
+    return { result, loads: loads - before };
+  };
 
   test('the cached result equals a fresh validation, for valid, invalid and missing files', async () => {
     for (const [name, text] of [
@@ -36,8 +45,12 @@ describe('config cache', () => {
         ? { exists: fresh.exists, ok: true, config: fresh.config, issues: fresh.issues }
         : { exists: fresh.exists, ok: false, issues: fresh.issues };
       const c = { dir: cache, build: 'b1' };
-      assert.deepEqual(await loadConfigCached(file, c), expected, `${name}: first load`);
-      assert.deepEqual(await loadConfigCached(file, c), expected, `${name}: from the cache`);
+      const first = await load(file, c);
+      assert.deepEqual(first.result, expected, `${name}: first load`);
+      assert.equal(first.loads, 1, `${name}: a miss validates`);
+      const hit = await load(file, c);
+      assert.deepEqual(hit.result, expected, `${name}: from the cache`);
+      assert.equal(hit.loads, 0, `${name}: a hit never loads the validator`);
     }
     assert.equal((await entries()).length, 3);
   });
@@ -46,12 +59,14 @@ describe('config cache', () => {
     const file = join(dir, 'edited.yaml');
     await writeFile(file, VALID);
     const before = (await entries()).length;
-    await loadConfigCached(file, { dir: cache, build: 'b1' }); // same bytes as valid.yaml: a hit
+    // same bytes as valid.yaml, elsewhere: a hit
+    assert.equal((await load(file, { dir: cache, build: 'b1' })).loads, 0);
     assert.equal((await entries()).length, before);
-    await loadConfigCached(file, { dir: cache, build: 'b2' });
+    assert.equal((await load(file, { dir: cache, build: 'b2' })).loads, 1, 'another build validates');
     assert.equal((await entries()).length, before + 1);
     await writeFile(file, VALID.replace('512MB', '256MB'));
-    const r = await loadConfigCached(file, { dir: cache, build: 'b2' });
+    const { result: r, loads: n } = await load(file, { dir: cache, build: 'b2' });
+    assert.equal(n, 1, 'an edit validates');
     assert.ok(r.ok && r.config.agents.lint?.maxMemoryBytes === 256e6);
     assert.equal((await entries()).length, before + 2);
   });
@@ -59,7 +74,8 @@ describe('config cache', () => {
   test('a damaged entry or no cache dir falls back to validating', async () => {
     const file = join(dir, 'valid.yaml');
     for (const f of await entries()) await writeFile(join(cache, f), '{not json');
-    const r = await loadConfigCached(file, { dir: cache, build: 'b1' });
+    const { result: r, loads: n } = await load(file, { dir: cache, build: 'b1' });
+    assert.equal(n, 1, 'a damaged entry validates');
     assert.ok(r.ok && r.config.agents.lint?.command?.[0] === 'eslint');
     const r2 = await loadConfigCached(file, undefined);
     assert.deepEqual(r2, r);

@@ -3,10 +3,10 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, test } from 'node:test';
 import { memoryLogger } from '../../host/logger';
 import { watchConfig, type ConfigWatcher } from '../../host/config/watch';
+import { sleep, until } from '../support/wait';
 
 const DEBOUNCE = 30;
 const QUIET = 300; // long enough for any stray event to have been debounced and checked
@@ -34,11 +34,7 @@ async function start(onChange: () => void = () => calls++, logger = memoryLogger
 }
 
 async function waitForCalls(n: number, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (calls < n) {
-    if (Date.now() > until) assert.fail(`expected ${n} onChange call(s), got ${calls}`);
-    await sleep(10);
-  }
+  await until(() => calls >= n, timeoutMs, `${n} onChange call(s)`, 10);
   await sleep(QUIET); // and no more than n
   assert.equal(calls, n);
 }

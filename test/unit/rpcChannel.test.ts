@@ -12,6 +12,7 @@ import {
   type CancellationToken,
 } from 'vscode-jsonrpc/node';
 import { RpcChannel, type RpcHandlers } from '../../common/node/rpcChannel';
+import { signal } from '../support/wait';
 
 function pair(h: RpcHandlers = {}) {
   const toPeer = new PassThrough();
@@ -53,21 +54,18 @@ describe('RpcChannel', () => {
 
   it('cancel sends $/cancelRequest: the peer sees its token cancelled', async () => {
     const { ch, peer } = pair();
-    let cancelled!: () => void;
-    const sawCancel = new Promise<void>((r) => (cancelled = r));
-    let started!: () => void;
-    const handlerRuns = new Promise<void>((r) => (started = r));
+    const started = signal();
+    const sawCancel = signal();
     peer.onRequest('slow', (_p: unknown, token: CancellationToken) => {
-      started();
-      return new Promise((resolve) => token.onCancellationRequested(() => (cancelled(), resolve('stopped'))));
+      started.resolve();
+      return new Promise((resolve) => token.onCancellationRequested(() => (sawCancel.resolve(), resolve('stopped'))));
     });
     peer.listen();
     const call = ch.request<string>('slow', {});
-    // cancel once the peer runs the handler: a cancel that overtakes the request in vscode-jsonrpc's
-    // queue drops the request unanswered by the handler, which would test something else
-    await handlerRuns;
+    // a $/cancelRequest the peer reads before the request itself is dropped: cancel a running call
+    await started.promise;
     ch.cancel(call.id);
-    await sawCancel;
+    await sawCancel.promise;
     assert.equal(await call.promise, 'stopped');
     peer.dispose();
   });

@@ -11,6 +11,7 @@ import { Scheduler, type RunOutcome, type RunRequest, type Runner } from '../../
 import { TaskStore } from '../../host/queue/taskStore';
 import { resolveConfig, type RawBackground } from '../../common/configSchema';
 import type { TaskInfo } from '../../common/model';
+import { until } from '../support/wait';
 
 class HandRunner implements Runner {
   readonly started: Array<{ req: RunRequest; finish(o: Partial<RunOutcome>): void }> = [];
@@ -120,8 +121,7 @@ describe('scheduler', () => {
     assert.equal(t.state, 'retrying');
     assert.equal(Date.parse(t.nextAttemptAt!) - Date.parse(t.updatedAt), 10);
     tick(10);
-    await new Promise((res) => setTimeout(res, 30));
-    assert.equal(runner.started.length, 2);
+    await until(() => runner.started.length === 2, 5000, 'the retry to start');
     runner.started[1]!.finish({ exitCode: null, signal: 'SIGKILL', reason: 'timeout', detail: 'timed out' });
     await flush();
     assert.equal(t.state, 'failed');

@@ -18,6 +18,7 @@ import {
   type InitializeResult,
   type RunTaskResult,
 } from '../../host/sdk/agentProtocol';
+import { signal, within } from '../support/wait';
 
 const payload = { id: 't1', agent: 'a', task: 'scan', files: ['x.ts'], attempt: 1, workspace: '/ws' };
 
@@ -25,18 +26,29 @@ function pair(def: AgentDefinition): {
   host: MessageConnection;
   toAgent: PassThrough;
   exits: number[];
+  /** resolves at the agent's first exit() */
+  exited: Promise<number>;
   dispose(): void;
 } {
   const toAgent = new PassThrough();
   const toHost = new PassThrough();
   const exits: number[] = [];
-  const agent = runAgent(def, { input: toAgent, output: toHost, exit: (c) => exits.push(c) });
+  const exited = signal<number>();
+  const agent = runAgent(def, {
+    input: toAgent,
+    output: toHost,
+    exit: (c) => {
+      exits.push(c);
+      exited.resolve(c);
+    },
+  });
   const host = createMessageConnection(new StreamMessageReader(toHost), new StreamMessageWriter(toAgent));
   host.listen();
   return {
     host,
     toAgent,
     exits,
+    exited: exited.promise,
     dispose: () => {
       host.dispose();
       agent.dispose();
@@ -82,22 +94,26 @@ describe('agent SDK', () => {
 
   it('turns $/cancelRequest into an aborted signal and answers RequestCancelled', async () => {
     let aborted = false;
+    const running = signal();
     const p = pair({
       name: 'c',
       heartbeatMs: 0,
-      runTask: (_t, { signal }) =>
+      runTask: (_t, { signal: abort }) =>
         new Promise((_resolve, reject) => {
-          signal.addEventListener('abort', () => {
+          abort.addEventListener('abort', () => {
             aborted = true;
             reject(new Error('stopped'));
           });
+          running.resolve();
         }),
     });
     try {
       await init(p.host);
       const cts = new CancellationTokenSource();
       const pending = p.host.sendRequest(AgentMethods.runTask, payload, cts.token);
-      setTimeout(() => cts.cancel(), 20);
+      // a cancel read before the request would be dropped: cancel the task while it runs
+      await running.promise;
+      cts.cancel();
       await assert.rejects(pending, (e: ResponseError<unknown>) => e.code === REQUEST_CANCELLED);
       assert.equal(aborted, true);
     } finally {
@@ -129,11 +145,13 @@ describe('agent SDK', () => {
     const p = pair({ name: 'h', heartbeatMs: 30, runTask: () => ({}) });
     try {
       let beats = 0;
-      p.host.onNotification(AgentMethods.heartbeat, () => beats++);
+      const third = signal();
+      p.host.onNotification(AgentMethods.heartbeat, () => {
+        if (++beats === 3) third.resolve();
+      });
       const r = await init(p.host);
       assert.equal(r.capabilities?.heartbeatMs, 30);
-      await new Promise((res) => setTimeout(res, 200));
-      assert.ok(beats >= 3, `beats: ${beats}`);
+      await within(third.promise, 5000, 'three heartbeats');
     } finally {
       p.dispose();
     }
@@ -147,7 +165,7 @@ describe('agent SDK', () => {
       assert.equal(await p.host.sendRequest(AgentMethods.shutdown, {}), null);
       assert.equal(shut, true);
       p.toAgent.end();
-      await new Promise((res) => setTimeout(res, 50));
+      assert.equal(await within(p.exited, 5000, 'the agent to exit'), 0);
       assert.deepEqual(p.exits, [0]);
     } finally {
       p.dispose();

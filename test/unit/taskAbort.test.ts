@@ -34,17 +34,23 @@ describe('TaskAbort', () => {
 });
 
 describe('Deadlines', () => {
-  it('fires what is due, in any order of adding, and never what was cleared', async () => {
+  // fake time: with real timers a loaded machine ran the 40 ms wait past the 60 ms deadline
+  it('fires what is due, in any order of adding, and never what was cleared', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const d = new Deadlines();
     const fired: string[] = [];
     d.add(60, () => fired.push('b'));
     const clear = d.add(10, () => fired.push('cleared'));
     d.add(20, () => fired.push('a'));
     clear();
-    await new Promise((r) => setTimeout(r, 40));
+    t.mock.timers.tick(19);
+    assert.equal(fired.length, 0, fired.join());
+    t.mock.timers.tick(21); // 40
     assert.deepEqual(fired, ['a']);
-    d.add(5, () => fired.push('c'));
-    await new Promise((r) => setTimeout(r, 60));
+    d.add(5, () => fired.push('c')); // due at 45, before b at 60
+    t.mock.timers.tick(5);
+    assert.deepEqual(fired, ['a', 'c']);
+    t.mock.timers.tick(15);
     assert.deepEqual(fired, ['a', 'c', 'b']);
   });
 });

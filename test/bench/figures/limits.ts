@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import * as P from '../../../common/protocol';
 import { absent, type Figure, type Mode } from '../lib/figure';
 import { BENCH_AGENTS, BenchHost, configYaml } from '../lib/host';
-import { alive, cpuSeconds } from '../lib/proc';
-import { epochMs, fmt, median, round, sleep, until } from '../lib/stats';
+import { cpuSeconds } from '../lib/proc';
+import { epochMs, fmt, median, round } from '../lib/stats';
+import { alive } from '../../support/proc';
+import { sleep, until } from '../../support/wait';
 
 const CPU_LIMIT = 25;
 const MEM_LIMIT = 150 * 1024 * 1024;
@@ -67,11 +69,12 @@ async function cpuFigure(m: Mode, host: BenchHost, tier: string | undefined): Pr
     const pct = ((c1 - c0) / ((epochMs() - t0) / 1000)) * 100;
     return {
       key,
-      value: round(pct - CPU_LIMIT, 1),
+      // absolute: an agent held far below its limit is as wrong as one let over it
+      value: round(Math.abs(pct - CPU_LIMIT), 1),
       measured: `${fmt(pct, '%')} CPU (spinning agent)`,
       baseline: `max_cpu_percent ${CPU_LIMIT}`,
       goal,
-      why: `enforcement tier ${tier}; negative = held below its limit`,
+      why: `enforcement tier ${tier}; |measured − limit| in percentage points (measured − limit = ${fmt(pct - CPU_LIMIT)})`,
     };
   } finally {
     await host.request(P.CancelTaskRequest.type, { id: id! });

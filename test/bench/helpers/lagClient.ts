@@ -15,6 +15,7 @@ import { hostPaths } from '../../../common/node/paths';
 import { isFinal } from '../../../common/model';
 import * as P from '../../../common/protocol';
 import { busyFraction, cpuTotals } from '../lib/proc';
+import { sleep } from '../../support/wait';
 
 interface Options {
   mode: 'host' | 'inproc' | 'idle';
@@ -29,7 +30,6 @@ interface Options {
 }
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as Options;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function measure(): Promise<{ p50: number; p99: number; max: number; busy: number }> {
   await sleep(opts.warmupMs);

@@ -5,13 +5,22 @@
 // one JSON line on stdout.
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 
 const epochMs = () => performance.timeOrigin + performance.now();
 
-function runOne(argv) {
+function runOne(argv, nice = 0) {
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    // as the host does (host/agents/oneShot.ts): renice right after spawn, errors ignored
+    if (nice && child.pid) {
+      try {
+        setPriority(child.pid, nice);
+      } catch {
+        // gone already, or not allowed: it runs at the inherited priority, as with the host
+      }
+    }
     child.stdin.on('error', () => {});
     child.stdin.end();
     child.stdout.on('data', () => {});
@@ -22,14 +31,14 @@ function runOne(argv) {
 }
 
 /** n runs of argv, c at a time; tasks/s from the first spawn to the last close. */
-async function throughput({ argv, n, c }) {
+async function throughput({ argv, n, c, nice }) {
   let next = 0;
   let failed;
   const t0 = epochMs();
   const lane = async () => {
     while (next < n) {
       next++;
-      const err = await runOne(argv);
+      const err = await runOne(argv, nice);
       failed ??= err;
     }
   };
@@ -40,9 +49,9 @@ async function throughput({ argv, n, c }) {
 }
 
 /** spawn → the agent's own start stamp (bash $EPOCHREALTIME, seconds with µs) written to `stamp`. */
-async function latency({ argv, stamp }) {
+async function latency({ argv, stamp, nice }) {
   const t0 = epochMs();
-  const err = await runOne(argv);
+  const err = await runOne(argv, nice);
   if (err) throw err;
   const at = Number.parseFloat(readFileSync(stamp, 'utf8')) * 1000;
   rmSync(stamp, { force: true });

@@ -73,17 +73,6 @@ export function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
-/** Alive and not a zombie: an exited child its parent has not reaped yet is gone for us. */
-export function alive(pid: number): boolean {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
 /** Whole-machine CPU counters from /proc/stat, for "were both cores saturated?". */
 export function cpuTotals(): { busy: number; total: number } {
   try {

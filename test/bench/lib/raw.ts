@@ -40,14 +40,14 @@ export class RawSpawner {
     });
   }
 
-  /** tasks/s of n runs of argv, c at a time */
-  async throughput(argv: string[], n: number, c: number): Promise<number> {
-    return (await this.call<{ rate: number }>({ op: 'throughput', argv, n, c })).rate;
+  /** tasks/s of n runs of argv, c at a time, each reniced to `nice` right after spawn */
+  async throughput(argv: string[], n: number, c: number, nice = 0): Promise<number> {
+    return (await this.call<{ rate: number }>({ op: 'throughput', argv, n, c, nice })).rate;
   }
 
-  /** ms from spawn() to the agent's own start stamp */
-  async latency(argv: string[], stamp: string): Promise<number> {
-    return (await this.call<{ ms: number }>({ op: 'latency', argv, stamp })).ms;
+  /** ms from spawn() to the agent's own start stamp (reniced to `nice` right after spawn) */
+  async latency(argv: string[], stamp: string, nice = 0): Promise<number> {
+    return (await this.call<{ ms: number }>({ op: 'latency', argv, stamp, nice })).ms;
   }
 
   /** ms from here to the baseline process reading a message: one hop to an idle process */

@@ -21,19 +21,22 @@ export interface AB {
   b: number[];
   /** a[i] / b[i] per repetition: each pair was measured under (nearly) the same load */
   ratios: number[];
+  /** a[i] - b[i] per repetition, for figures that are a difference (an extra latency) */
+  diffs: number[];
 }
 
 /**
  * Runs a and b `reps` times, alternating the order (AB, BA, AB, …). Returns every sample; the
- * caller reports medians. The paired ratios are kept because load drifts between repetitions:
- * the median of paired ratios is steadier than the ratio of medians.
+ * caller reports medians. The paired ratios and differences are kept because load drifts between
+ * repetitions: the median of paired ratios (or differences) is steadier than the ratio (or the
+ * difference) of medians, which may pair A's quiet moment with B's busy one.
  */
 export async function alternate(
   reps: number,
   a: (rep: number) => Promise<number>,
   b: (rep: number) => Promise<number>,
 ): Promise<AB> {
-  const out: AB = { a: [], b: [], ratios: [] };
+  const out: AB = { a: [], b: [], ratios: [], diffs: [] };
   for (let i = 0; i < reps; i++) {
     let x: number;
     let y: number;
@@ -47,6 +50,7 @@ export async function alternate(
     out.a.push(x);
     out.b.push(y);
     out.ratios.push(x / y);
+    out.diffs.push(x - y);
   }
   return out;
 }
@@ -63,24 +67,6 @@ export function fmt(x: number | null | undefined, unit = ''): string {
   const a = Math.abs(x);
   const s = a === 0 ? '0' : a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toPrecision(2);
   return unit ? `${s} ${unit}` : s;
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls fn every `everyMs` until it returns a truthy value; throws after timeoutMs. */
-export async function until<T>(
-  fn: () => T | Promise<T>,
-  timeoutMs: number,
-  what: string,
-  everyMs = 10,
-): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
 }
 
 /** Epoch milliseconds with sub-millisecond resolution (same clock as bash's $EPOCHREALTIME). */

@@ -6,6 +6,7 @@ import type { AgenticApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import type { TaskInfo } from '../../../common/model';
 import { ListTasksRequest } from '../../../common/protocol';
+import { until } from '../../support/wait';
 
 export const EXT_ID = 'agentic.agentic-background';
 
@@ -15,24 +16,16 @@ export async function getApi(): Promise<AgenticApi> {
   return ext.activate();
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep } from '../../support/wait';
 
 /** Polls until fn returns something truthy; fails with `what` and the last value on timeout. */
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   fn: () => T | Promise<T>,
   timeoutMs = 20_000,
   everyMs = 50,
 ): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await fn();
-    if (last) return last as NonNullable<T>;
-    if (Date.now() > deadline)
-      assert.fail(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await sleep(everyMs);
-  }
+  return until(fn, timeoutMs, what, everyMs);
 }
 
 export function folder(): vscode.WorkspaceFolder {

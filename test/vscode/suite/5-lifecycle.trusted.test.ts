@@ -6,16 +6,9 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AgenticApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
-import { connectedSession, getApi, sleep, waitFor } from '../lib/helpers';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { SubmitRequest } from '../../../common/protocol';
+import { BASE_CONFIG, connectedSession, getApi, idle, sleep, waitFor, writeConfig } from '../lib/helpers';
+import { alive } from '../../support/proc';
 
 function cli(args: string[], cwd: string): Promise<string> {
   const script = path.join(
@@ -30,13 +23,38 @@ function cli(args: string[], cwd: string): Promise<string> {
   );
 }
 
+/** BASE_CONFIG plus `busy`, a configured command (approved by this suite) that sleeps params.sleepMs */
+const WITH_BUSY = BASE_CONFIG.replace(
+  '  triggers:',
+  '    busy:\n      command: ["node", "tools/slow-agent.js"]\n      output: text\n  triggers:',
+);
+
 suite('host lifecycle', () => {
   let api: AgenticApi;
   let s: Session;
 
-  suiteSetup(async () => {
+  suiteSetup(async function () {
+    this.timeout(120_000);
     api = await getApi();
     s = await connectedSession(api);
+    // The history checked below needs a busy host of this suite's own, whichever suites ran
+    // before it (AGENTIC_TEST_GREP may select this one alone): a 1.5 s task of an agent of its
+    // own, so no approval remembered or denied by another suite applies to it.
+    api.setApprovalPrompt(async () => 'approve');
+    await writeConfig(s, WITH_BUSY);
+    const from = api.statusBarHistory().length;
+    await s.client.request(SubmitRequest.type, { agent: 'busy', task: 'busy', params: { sleepMs: 1500 } });
+    await waitFor(
+      'the status bar busy',
+      () =>
+        api
+          .statusBarHistory()
+          .slice(from)
+          .some((t) => /[1-9]\d* running/.test(t)), // running, not only queued
+      60_000,
+    );
+    await idle(s);
+    await writeConfig(s, BASE_CONFIG);
   });
 
   test('Stop Host: the status bar says stopped and the host is not respawned', async () => {
