@@ -12,7 +12,9 @@ import { after, describe, it } from 'node:test';
 import type { TaskInfo } from '../../common/model';
 import * as P from '../../common/protocol';
 import type { HostConnection } from '../../common/node/connect';
-import { AGENTS, cleanup, cli, connect, makeWorkspace, pidAlive, pidsWithMarker, until, yaml } from './helpers';
+import { AGENTS, cleanup, cli, connect, makeWorkspace, yaml } from './helpers';
+import { alive as pidAlive, pidsWithMarker } from '../support/proc';
+import { until } from '../support/wait';
 import { lines, mulberry32, parseJournal, type RunLog } from './soakSupport';
 
 const LONG = process.env.AGENTIC_SOAK === 'long';
@@ -79,7 +81,7 @@ class Ledger {
   /** kill -9 of the host, then what its journal says on disk (all of it survives a process death) */
   async killHost(pid: number): Promise<void> {
     this.processes.add(pid);
-    for (const w of childrenNamed(pid, 'agentic-watchdog')) this.processes.add(w);
+    for (const w of await childrenNamed(pid, 'agentic-watchdog')) this.processes.add(w);
     try {
       process.kill(pid, 'SIGKILL');
     } catch (err) {
@@ -92,7 +94,11 @@ class Ledger {
     await until(() => !pidAlive(pid), 10_000, 'the host to die');
     // its agents die with it (the watchdog); only then is runs.log complete for this host: an
     // agent spawned just before the kill may write its start line a little later
-    await until(() => pidsWithMarker(this.marker).length === 0, 10_000, 'the agents to die with the host');
+    await until(
+      async () => (await pidsWithMarker(this.marker)).length === 0,
+      10_000,
+      'the agents to die with the host',
+    );
     this.kills++;
     const at = this.runs().length;
     for (const t of parseJournal(join(this.ws, '.agentic', 'queue.jsonl'))) {
@@ -156,7 +162,7 @@ async function soak(opts: { tasks: number; seed: number }): Promise<void> {
         }
       } else if (roll < 0.6) {
         // kill -9 one agent process (its attempt fails and is retried)
-        const agents = pidsWithMarker(marker);
+        const agents = await pidsWithMarker(marker);
         const victim = agents[Math.floor(rnd() * agents.length)];
         if (victim) {
           try {
@@ -187,7 +193,7 @@ async function soak(opts: { tasks: number; seed: number }): Promise<void> {
     c.close();
   }
   ledger.processes.add(c.hello.pid);
-  for (const w of childrenNamed(c.hello.pid, 'agentic-watchdog')) ledger.processes.add(w);
+  for (const w of await childrenNamed(c.hello.pid, 'agentic-watchdog')) ledger.processes.add(w);
   assert.equal((await cli(ws, ['stop', '--timeout', '5'])).code, 0);
 
   const runs = ledger.runs();
@@ -213,14 +219,14 @@ async function soak(opts: { tasks: number; seed: number }): Promise<void> {
   for (const [id, t] of final)
     if (t.state === 'succeeded') assert.ok(runs.ends(id) >= 1, `${id} succeeded without a finished run`);
   // nothing of the workspace is left: no agent, no host, no watchdog of its hosts
-  await until(() => pidsWithMarker(marker).length === 0, 10_000, 'no agent of the soak left');
+  await until(async () => (await pidsWithMarker(marker)).length === 0, 10_000, 'no agent of the soak left');
   assert.deepEqual(processesOf(ws), [], 'processes of the workspace left');
   await until(() => [...ledger.processes].every((p) => !pidAlive(p)), 10_000, 'no host or watchdog of the soak left');
 }
 
 /** live children of pid whose command line contains name */
-function childrenNamed(pid: number, name: string): number[] {
-  return pidsWithMarker(name).filter((p) => {
+async function childrenNamed(pid: number, name: string): Promise<number[]> {
+  return (await pidsWithMarker(name)).filter((p) => {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;

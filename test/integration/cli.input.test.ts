@@ -12,7 +12,8 @@ import { after, describe, it } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { HostStatus, TaskInfo } from '../../common/model';
 import * as P from '../../common/protocol';
-import { CLI, cleanup, cli, cliJson, connect, makeWorkspace, NODE, RUNTIME, until, waitTask, yaml } from './helpers';
+import { CLI, cleanup, cli, cliJson, connect, makeWorkspace, NODE, RUNTIME, waitTask, yaml } from './helpers';
+import { until } from '../support/wait';
 
 const made: string[] = [];
 const outsideDir = mkdtempSync(join(tmpdir(), 'agbg-outside-'));

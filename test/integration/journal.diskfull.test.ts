@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { HostStatus, TaskInfo } from '../../common/model';
-import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, pidAlive, until, yaml } from './helpers';
+import { AGENTS, cleanup, cli, cliJson, hostInfo, makeWorkspace, yaml } from './helpers';
+import { alive as pidAlive } from '../support/proc';
+import { until } from '../support/wait';
 
 const isRoot = process.getuid?.() === 0;
 const T = { timeout: 120_000, skip: isRoot ? false : 'mounting a tmpfs needs root (CI runs as root)' };

@@ -10,18 +10,9 @@ import { runOneShot } from '../../host/agents/oneShot';
 import { groupPids } from '../../host/agents/processTree';
 import { Watchdog } from '../../host/agents/watchdog';
 import { memoryLogger } from '../../host/logger';
-import {
-  AGENTS,
-  cleanup,
-  cli,
-  connect,
-  hostInfo,
-  makeWorkspace,
-  pidAlive,
-  pidsWithMarker,
-  until,
-  yaml,
-} from './helpers';
+import { AGENTS, cleanup, cli, connect, hostInfo, makeWorkspace, yaml } from './helpers';
+import { alive as pidAlive, pidsWithMarker } from '../support/proc';
+import { until } from '../support/wait';
 
 const T = { timeout: 60_000 };
 const made: string[] = [];
@@ -30,8 +21,8 @@ after(async () => {
 });
 
 /** the watchdog of the host with this pid: an `sh` whose parent is the host */
-function watchdogOf(hostPid: number): number | undefined {
-  for (const pid of pidsWithMarker('agentic-watchdog')) {
+async function watchdogOf(hostPid: number): Promise<number | undefined> {
+  for (const pid of await pidsWithMarker('agentic-watchdog')) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
@@ -107,7 +98,14 @@ background:
           const wd = await until(() => watchdogOf(hostPid), 10_000, `watchdog before kill ${kill}`);
           const seen = statuses.length;
           process.kill(wd, 'SIGKILL');
-          await until(() => watchdogOf(hostPid) !== wd && watchdogOf(hostPid), 10_000, `watchdog after kill ${kill}`);
+          await until(
+            async () => {
+              const now = await watchdogOf(hostPid);
+              return now !== wd && now;
+            },
+            10_000,
+            `watchdog after kill ${kill}`,
+          );
           // its respawn waits 100, 200, 400 ms: from the second kill on, the status the host sends
           // 100 ms after the death (flush) is always computed before the respawn
           if (kill >= 2) {
@@ -125,10 +123,11 @@ background:
           const t: TaskInfo = await c.request(P.GetTaskRequest.type, { id: r.taskId });
           return t.pid;
         }, 10_000);
-        await until(() => pidsWithMarker(marker).length > 0, 10_000, 'the agent to run');
+        await until(async () => (await pidsWithMarker(marker)).length > 0, 10_000, 'the agent to run');
         process.kill(hostPid, 'SIGKILL');
         await until(
-          async () => pidsWithMarker(marker).length === 0 && (await groupPids(running, { live: true })).length === 0,
+          async () =>
+            (await pidsWithMarker(marker)).length === 0 && (await groupPids(running, { live: true })).length === 0,
           10_000,
           'the agent to die with the host',
         );
