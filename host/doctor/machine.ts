@@ -9,6 +9,7 @@ import type { DoctorCheck } from '../../common/doctor';
 import type { HostPaths } from '../../common/node/paths';
 import { detectCgroup, type CgroupEnv } from '../agents/cgroup';
 import { parseJournal } from '../queue/journalFormat';
+import { detectSandbox } from '../sandbox/detect';
 
 const README = 'README.md#';
 /** sun_path holds 108 bytes on Linux, 104 on macOS: the smaller is the portable limit */
@@ -232,41 +233,26 @@ export async function checkEnforcement(m: MachineEnv): Promise<DoctorCheck> {
   };
 }
 
-export async function checkSandbox(m: MachineEnv, cwd: string): Promise<DoctorCheck> {
+export async function checkSandbox(m: MachineEnv): Promise<DoctorCheck> {
   const base = { id: 'sandbox', title: 'sandbox' };
-  if (process.platform === 'darwin') {
-    const sb = await which('sandbox-exec', m.env, cwd);
+  const tier = await detectSandbox(m.env);
+  if (tier.kind === 'bubblewrap')
     return {
       ...base,
-      status: 'warn',
-      found: sb ? `Seatbelt available (${sb}); this version runs agents unsandboxed` : 'no sandbox-exec found',
-      meaning: 'agents can read what your user can read and reach the network',
+      status: 'ok',
+      found: `bubblewrap ${tier.version} works here: agents with a sandbox: block run sandboxed`,
     };
-  }
-  const bwrap = await which('bwrap', m.env, cwd);
-  if (!bwrap)
-    return {
-      ...base,
-      status: 'warn',
-      found: 'bubblewrap (bwrap) not found on PATH',
-      meaning: 'agents can read what your user can read (~/.ssh, tokens) and reach the network',
-      fix: 'apt-get install bubblewrap (Debian/Ubuntu) or dnf install bubblewrap (Fedora)',
-    };
-  const version = (await run(bwrap, ['--version'], m.env))?.trim() ?? 'bubblewrap (version unknown)';
-  const works = await run(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--unshare-net', 'true'], m.env, 3000);
-  if (works === undefined)
-    return {
-      ...base,
-      status: 'warn',
-      found: `${version} at ${bwrap}, but it cannot create namespaces here`,
-      meaning: 'unprivileged user namespaces are disabled (or a container forbids them)',
-      fix: 'sysctl -w kernel.unprivileged_userns_clone=1 (Debian) or allow user namespaces in the container',
-    };
+  const missing = /not installed/.test(tier.reason);
   return {
     ...base,
     status: 'warn',
-    found: `${version} works here (namespaces usable); this version runs agents unsandboxed`,
-    meaning: 'agents can read what your user can read and reach the network',
+    found: tier.reason,
+    meaning: 'agents run unsandboxed: they can read what your user can read (~/.ssh, tokens) and reach the network',
+    fix: missing
+      ? 'apt-get install bubblewrap (Debian/Ubuntu) or dnf install bubblewrap (Fedora)'
+      : process.platform === 'linux'
+        ? 'allow unprivileged user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 (Debian), or in the container'
+        : `${README}sandbox`,
   };
 }
 

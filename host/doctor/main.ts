@@ -49,7 +49,7 @@ export async function doctorReport(paths: HostPaths, withAgents: boolean): Promi
     hostStatus(paths),
     checkRuntimeDir(paths, uid),
     checkEnforcement(m),
-    checkSandbox(m, paths.workspace),
+    checkSandbox(m),
     checkGit(m, paths.workspace),
     checkConfig(paths),
   ]);

@@ -13,6 +13,8 @@ import { connectHost, type HostConnection } from '../../common/node/connect';
 import { hostPaths, type HostPaths } from '../../common/node/paths';
 import * as P from '../../common/protocol';
 import { pidAlive } from '../daemon/lock';
+import { detectSandbox } from '../sandbox/detect';
+import { createServer } from 'node:http';
 import { AGENT_SCRIPTS, selfTestConfig } from './selfTestAgents';
 
 export interface SelfTestOptions {
@@ -186,6 +188,33 @@ const CHECKS: Array<{ id: string; title: string; run: Check }> = [
   },
 ];
 
+/** Runs the `escape` agent (sandbox: {}) where a sandbox is available; skipped where none is. */
+async function sandboxCheck(s: Scratch): Promise<Pick<SelfTestResult, 'status' | 'found'>> {
+  const tier = await detectSandbox(s.env);
+  if (tier.kind === 'none') return { status: 'skip', found: `not checked: ${tier.reason}` };
+  // the workspace: readable, not writable (a path under /tmp would land in the sandbox's own tmpfs)
+  const target = join(s.paths.workspace, 'escaped.txt');
+  const server = createServer((_q, r) => r.end('reached'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const t = await s.wait((await s.submit('escape', { target, port })).taskId);
+    const lines = t.outputTail ?? [];
+    const wrote = await readFile(target, 'utf8').then(
+      () => true,
+      () => false,
+    );
+    const ok =
+      t.state === 'succeeded' && !wrote && lines.includes('write: denied') && lines.includes('network: denied');
+    return {
+      status: ok ? 'ok' : 'fail',
+      found: `${lines.join(', ') || t.detail || t.state} (bubblewrap ${tier.version})`,
+    };
+  } finally {
+    server.close();
+  }
+}
+
 export async function runSelfTest(o: SelfTestOptions): Promise<SelfTestReport> {
   const t0 = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'agbg-doctor-'));
@@ -215,13 +244,14 @@ export async function runSelfTest(o: SelfTestOptions): Promise<SelfTestReport> {
       results.push(res);
       o.onResult(res);
     }
+    const c0 = Date.now();
     const sandbox: SelfTestResult = {
       id: 'sandbox',
-      title: 'agents cannot write outside their area or reach the network',
-      status: 'skip',
-      found: 'not checked: this version runs agents unsandboxed (agentic-bg doctor: sandbox)',
+      title: 'a sandboxed agent cannot write outside its area or reach the network',
+      ...(await sandboxCheck(s)),
       ms: 0,
     };
+    sandbox.ms = Date.now() - c0;
     results.push(sandbox);
     o.onResult(sandbox);
   } finally {

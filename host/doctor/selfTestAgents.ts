@@ -18,6 +18,11 @@ setInterval(() => {}, 1000);`,
 while (Date.now() - t0 < 3000) {}
 const c = process.cpuUsage(c0), wall = Date.now() - t0;
 require('fs').writeFileSync('spin.out', 'cpu=' + ((c.user + c.system) / 10 / wall) + '\\n');`,
+  // sandboxed: tries to write beside the workspace and to reach a local server (both must fail)
+  'escape.js': `const { params } = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+try { require('fs').writeFileSync(params.target, 'x'); console.log('write: WROTE'); } catch { console.log('write: denied'); }
+require('http').get({ host: '127.0.0.1', port: params.port, timeout: 2000 }, () => console.log('network: REACHED'))
+  .on('error', () => console.log('network: denied'));`,
   // lives until killed: the orphan check kills the host under it
   'linger.js': `require('fs').writeFileSync('linger.pids', process.pid + '\\n'); setInterval(() => {}, 1000);`,
 };
@@ -47,5 +52,10 @@ export function selfTestConfig(node: string): string {
     linger:
       command: ${cmd('linger.js')}
       timeout: 60s
+    escape:
+      command: ${cmd('escape.js')}
+      output: text
+      timeout: 30s
+      sandbox: {}
 `;
 }

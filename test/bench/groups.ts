@@ -8,6 +8,7 @@ import { limitFigures } from './figures/limits';
 import { persistentFigures } from './figures/persistent';
 import { queueFigures } from './figures/queue';
 import { resourceFigures } from './figures/resources';
+import { sandboxFigures } from './figures/sandbox';
 import type { Figure, Mode } from './lib/figure';
 
 export const GROUPS: Record<string, (m: Mode) => Promise<Figure[]>> = {
@@ -19,6 +20,7 @@ export const GROUPS: Record<string, (m: Mode) => Promise<Figure[]>> = {
   limits: limitFigures,
   doctor: doctorFigures,
   isolation: isolationFigures,
+  sandbox: sandboxFigures,
 };
 
 /** the keys each group reports: filled with null (and the error) when a group crashes */
@@ -41,4 +43,5 @@ export const KEYS: Record<string, string[]> = {
   limits: ['cpu_limit_error_points', 'memory_kill_latency_ms'],
   doctor: ['doctor_ms'],
   isolation: ['worktree_setup_ms', 'apply_ms'],
+  sandbox: ['sandbox_spawn_overhead_ms'],
 };

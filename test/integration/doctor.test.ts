@@ -146,7 +146,7 @@ describe('agentic-bg doctor', () => {
     const r = await report(ws(), { PATH: bin });
     const c = check(r.report, 'sandbox');
     assert.equal(c.status, 'warn');
-    assert.match(c.found, /bubblewrap \(bwrap\) not found on PATH/);
+    assert.match(c.found, /bubblewrap \(bwrap\) is not installed/);
     assert.match(c.fix ?? '', /apt-get install bubblewrap/);
     // and git is missing from that PATH too
     assert.match(check(r.report, 'git').found, /git not found on PATH/);
