@@ -216,7 +216,7 @@ describe('agentic-bg doctor', () => {
     assert.deepEqual(failed, [], JSON.stringify(rep.results, null, 2));
     assert.deepEqual(
       rep.results.filter((t) => t.status === 'ok').map((t) => t.id),
-      ['kill-9', 'timeout', 'memory', 'cpu', 'no-orphans'],
+      ['kill-9', 'timeout', 'memory', 'cpu', 'no-orphans', 'sandbox'],
     );
     assert.equal(r.code, 0);
     assert.throws(() => readdirSync(rep.scratch), /ENOENT/);
