@@ -39,6 +39,8 @@ export function agentRow(a: AgentInfo): Row {
   if (a.queued) bits.push(`${a.queued} queued`);
   bits.push(`${a.restarts} restart${a.restarts === 1 ? '' : 's'}`);
   bits.push(a.tier);
+  if (a.sandbox === 'sandboxed (bubblewrap)') bits.push('sandboxed');
+  else if (a.sandbox?.startsWith('unsandboxed: sandbox: off')) bits.push('⚠ sandbox off');
   if (a.reason && !held) bits.push(a.reason);
   const icon = held
     ? 'shield'
@@ -69,6 +71,7 @@ export function agentRow(a: AgentInfo): Row {
     a.envKeys?.length ? `- env keys: ${a.envKeys.map((k) => `\`${k}\``).join(', ')}` : '',
     `- running ${a.running} / ${a.concurrency}, queued ${a.queued}, restarts ${a.restarts}`,
     `- limits: ${lim.maxMemoryBytes !== undefined ? formatBytes(lim.maxMemoryBytes) : 'no memory limit'}, ${lim.maxCpuPercent !== undefined ? `${lim.maxCpuPercent}% CPU` : 'no CPU limit'}, timeout ${formatMs(lim.timeoutMs)}; enforcement: ${a.tier}`,
+    a.sandbox ? `- sandbox: ${a.sandbox}` : '',
     a.lastExit ? `- last exit: ${a.lastExit.signal ?? `code ${a.lastExit.code}`} at ${a.lastExit.at}` : '',
     a.lastRunNote ? `- last run: ${a.lastRunNote}` : '',
     held ? '- waiting for your approval of this command (Agentic Background: Review Agent Approvals)' : '',

@@ -60,6 +60,14 @@ test('agent rows: state, pid, CPU, memory, restarts, tier, reason; inline action
   const noted = agentRow(agent({ lastRunNote: 'the tool reports that its run did not succeed: Parsing error' }));
   assert.match(noted.tooltip, /- last run: the tool reports that its run did not succeed: Parsing error/);
   assert.doesNotMatch(agentRow(agent({})).tooltip, /last run/);
+  const boxed = agentRow(agent({ sandbox: 'sandboxed (bubblewrap)' }));
+  assert.match(boxed.description, / · sandboxed/);
+  assert.match(boxed.tooltip, /- sandbox: sandboxed \(bubblewrap\)/);
+  assert.match(
+    agentRow(agent({ sandbox: 'unsandboxed: sandbox: off in agentic_config.yaml' })).description,
+    /⚠ sandbox off/,
+  );
+  assert.doesNotMatch(agentRow(agent({ sandbox: 'unsandboxed: no sandbox: block' })).description, /sandbox/);
   assert.equal(formatBytes(512), '512 B');
 });
 
