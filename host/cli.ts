@@ -8,6 +8,7 @@ import * as P from '../common/protocol';
 import { bool, list, num, parseArgs, str, UsageError, type FlagSpec, type Parsed } from './cli/args';
 import { fmtFinding, fmtStatus, fmtTask, fmtTasks } from './cli/format';
 import { runForeground } from './cli/foreground';
+import { fmtLogRecord, fmtLogTail } from './cli/logLines';
 import { startHost, stopHost, tryConnect } from './cli/lifecycle';
 import type { HostConnection } from '../common/node/connect';
 import { formatIssue } from './config/formatIssue';
@@ -161,14 +162,10 @@ async function submit(paths: HostPaths, p: Parsed): Promise<number> {
 
 async function logs(paths: HostPaths, p: Parsed): Promise<number> {
   const n = num(p, 'lines', 1) ?? 50;
-  const show = (r: LogRecord) => {
-    const { time, level, msg, ...rest } = r;
-    const extra = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
-    out(`${time} ${level.toUpperCase().padEnd(5)} ${msg}${extra}`);
-  };
+  const show = (r: LogRecord) => out(fmtLogRecord(r));
   if (!bool(p, 'follow')) {
     const text = await readFile(`${paths.logsDir}/host.log`, 'utf8').catch(() => '');
-    for (const line of text.trim().split('\n').slice(-n)) if (line) show(JSON.parse(line) as LogRecord);
+    for (const line of fmtLogTail(text, n)) out(line);
     return 0;
   }
   const conn = await attached(paths);
