@@ -3,14 +3,14 @@
 // and the built-in secrets agent still runs on save.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { AgenticApi } from '../../../src/api';
+import type { AgenticTestApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import type { AgentNode } from '../../../src/views/agentsView';
 import { SubmitRequest } from '../../../common/protocol';
 import { connectedSession, fileUri, getApi, sleep, waitFor, withSlow, writeConfig } from '../lib/helpers';
 
 suite('restricted mode (untrusted workspace)', () => {
-  let api: AgenticApi;
+  let api: AgenticTestApi;
   let s: Session;
 
   suiteSetup(async () => {

@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import { execFile } from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { AgenticApi } from '../../../src/api';
+import type { AgenticTestApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import { connectedSession, getApi, sleep, waitFor } from '../lib/helpers';
 
@@ -31,7 +31,7 @@ function cli(args: string[], cwd: string): Promise<string> {
 }
 
 suite('host lifecycle', () => {
-  let api: AgenticApi;
+  let api: AgenticTestApi;
   let s: Session;
 
   suiteSetup(async () => {
