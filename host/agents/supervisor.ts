@@ -315,7 +315,8 @@ export class Supervisor {
       ...(a.maxMemoryBytes !== undefined ? { maxMemoryBytes: a.maxMemoryBytes } : {}),
       ...(a.maxCpuPercent !== undefined ? { maxCpuPercent: a.maxCpuPercent } : {}),
       // over max_memory: a failure like a crash (restart with backoff); its tasks fail with memory_limit
-      onMemoryExceeded: (peak) => proc.kill('memory_limit', memoryDetail(a.maxMemoryBytes ?? 0, peak)),
+      onMemoryExceeded: (peak, graceMs) =>
+        proc.kill('memory_limit', memoryDetail(a.maxMemoryBytes ?? 0, peak), graceMs),
     });
   }
 

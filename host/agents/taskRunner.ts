@@ -146,6 +146,7 @@ export class TaskRunner implements Runner {
       signal: limits.signal,
       logFile,
       onKill: () => limits.release(),
+      memoryKillGraceMs: () => limits.memoryKillGraceMs(),
       onSpawn: (p) => {
         pid = p;
         watchdog?.track(p);
