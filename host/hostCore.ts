@@ -71,6 +71,7 @@ export class HostCore {
   /** persistent agents' processes, restarts and quarantine (one-shot agents' too); created in start() */
   supervisor: Supervisor | undefined;
   private unwatch: (() => void) | undefined;
+  private reloading: Promise<void> = Promise.resolve();
   private recoveredFrom: string | undefined;
   private listeners: Partial<HostEvents>[] = [];
   private readonly gates: Array<(a: AgentConfig) => GateResult | undefined> = [];
@@ -273,7 +274,8 @@ export class HostCore {
   ): Promise<{ applied: boolean; issues: ConfigIssue[]; changedAgents: string[] }> {
     const file = this.opts.paths.config;
     // only the start takes the cache: a reload is an edit, which the cache has not seen
-    const res = await loadConfigCached(file, initial ? this.opts.configCache : undefined);
+    // a reload parses in a worker thread: the host keeps answering while a large file is validated
+    const res = await loadConfigCached(file, initial ? this.opts.configCache : undefined, !initial);
     const at = new Date().toISOString();
     if (!res.ok) {
       const kept = !initial;
@@ -323,7 +325,13 @@ export class HostCore {
     why: 'watch' | 'request' | 'signal',
   ): Promise<{ applied: boolean; issues: ConfigIssue[]; changedAgents: string[] }> {
     this.logger.debug('reloading configuration', { why });
-    return this.loadConfig(false);
+    // one reload at a time: a slow validation must not let an older file win over a newer one
+    const r = this.reloading.then(() => this.loadConfig(false));
+    this.reloading = r.then(
+      () => undefined,
+      () => undefined,
+    );
+    return r;
   }
 
   private applyFindings(t: TaskInfo, f: Finding[], baselined: Finding[] = []): void {

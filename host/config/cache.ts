@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedConfig } from '../../common/configSchema';
 import type { ConfigIssue } from '../../common/model';
+import { parseOffThread } from './parseWorker';
+import { readConfigText } from './readConfig';
 
 export type ConfigLoad = { exists: boolean } & (
   { ok: true; config: ResolvedConfig; issues: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] }
@@ -36,15 +38,19 @@ export function loadValidator(): Promise<typeof import('./validator')> {
   return Promise.resolve().then(() => require('./validator') as typeof import('./validator'));
 }
 
-/** Validates `file`, through the cache when one is given. Never throws on bad input. */
-export async function loadConfigCached(file: string, cache: ConfigCache | undefined): Promise<ConfigLoad> {
-  let text: string | undefined;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    // a missing file means the built-in default; any other read error is reported by the loader
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return full(file);
-  }
+/**
+ * Validates `file`, through the cache when one is given. Never throws on bad input. `offThread`
+ * (a reload, while the host serves requests): the parse runs in a worker thread (parseWorker.ts).
+ */
+export async function loadConfigCached(
+  file: string,
+  cache: ConfigCache | undefined,
+  offThread = false,
+): Promise<ConfigLoad> {
+  const read = await readConfigText(file);
+  // too large, not UTF-8, unreadable: refused before the parser (or zod) is even loaded
+  if (read.kind === 'refused') return { exists: true, ok: false, issues: [read.issue] };
+  const text = read.kind === 'text' ? read.text : undefined;
   const entry = cache ? join(cache.dir, `config-${key(cache.build, text)}.json`) : undefined;
   if (entry) {
     try {
@@ -54,26 +60,24 @@ export async function loadConfigCached(file: string, cache: ConfigCache | undefi
       // no entry yet (or a damaged one): validate
     }
   }
-  const v = await loadValidator();
   let result: ConfigLoad;
-  if (text === undefined) {
+  const worker = offThread && text !== undefined ? parseOffThread(text, file) : undefined;
+  if (worker) {
+    const r = await worker;
+    result = r.ok
+      ? { exists: true, ok: true, config: r.config, issues: r.issues }
+      : { exists: true, ok: false, issues: r.issues };
+  } else if (text === undefined) {
+    const v = await loadValidator();
     result = { exists: false, ok: true, config: v.resolveConfig(v.DEFAULT_CONFIG_FILE), issues: [] };
   } else {
-    const r = v.parseConfigText(text, file);
+    const r = (await loadValidator()).parseConfigText(text, file);
     result = r.ok
       ? { exists: true, ok: true, config: r.config, issues: r.issues }
       : { exists: true, ok: false, issues: r.issues };
   }
   if (entry) await store(entry, result);
   return result;
-}
-
-/** The uncached path, for errors other than a missing file. */
-async function full(file: string): Promise<ConfigLoad> {
-  const r = await (await loadValidator()).loadConfigFile(file);
-  return r.ok
-    ? { exists: r.exists, ok: true, config: r.config, issues: r.issues }
-    : { exists: r.exists, ok: false, issues: r.issues };
 }
 
 function key(build: string, text: string | undefined): string {
