@@ -1,7 +1,7 @@
 // The host's parts wired together, without sockets: config (load, hot reload), journal replay,
 // scheduler, findings and the status model. main.ts adds the process concerns (lock, socket,
 // signals); server.ts binds this to the protocol. Tests drive it directly.
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import type { AgentConfig, ResolvedConfig } from '../common/configSchema';
 import type { AgentInfo, ConfigIssue, ConfigState, Finding, HostStatus, TaskInfo } from '../common/model';
 import { PROTOCOL_VERSION } from '../common/protocol';
@@ -111,7 +111,11 @@ export class HostCore {
 
   async start(): Promise<void> {
     const { paths } = this.opts;
-    await mkdir(paths.taskLogsDir, { recursive: true });
+    await mkdir(paths.taskLogsDir, { recursive: true, mode: 0o700 });
+    // directories an older host left 0755: 0700 closes them, and every file already in them
+    await Promise.all(
+      [paths.dataDir, paths.logsDir, paths.taskLogsDir].map((d) => chmod(d, 0o700).catch(() => undefined)),
+    );
     // watch before the first read, so an edit saved during start-up is not missed
     let changedDuringStart = false;
     const watcher = watchConfig(

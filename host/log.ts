@@ -4,12 +4,17 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { chmod, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogRecord } from '../common/model';
+import { redactSecrets } from './builtin/secretsRedact';
 import { LEVEL_RANK, type Fields, type Level, type Logger } from './logger';
 
 const SECRET_KEY_RE = /(pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)/i;
 
-/** Replaces the values of secret-looking keys (at any depth) by "[redacted]". */
+/**
+ * Replaces the values of secret-looking keys (at any depth) by "[redacted]", and secrets the
+ * scanner's rules find inside any other string (an agent's stderr line in a `detail`) by a mark.
+ */
 export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
@@ -94,7 +99,12 @@ export class HostLog {
 
   write(level: Level, msg: string, fields: Fields): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
-    const rec = { time: new Date().toISOString(), level, msg, ...(redact(fields) as Fields) } as LogRecord;
+    const rec = {
+      time: new Date().toISOString(),
+      level,
+      msg: redactSecrets(msg),
+      ...(redact(fields) as Fields),
+    } as LogRecord;
     this.recent.push(rec);
     if (this.recent.length > 500) this.recent.splice(0, this.recent.length - 500);
     const line = JSON.stringify(rec) + '\n';

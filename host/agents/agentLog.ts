@@ -1,10 +1,12 @@
 // A persistent agent's own log: its stderr (and the supervisor's notes about it) across restarts,
 // in .agentic/logs/agents/ID.log, rotated by size, plus the last lines kept in memory for status
 // (AgentInfo.stderrTail) and quarantine reasons. A persistent agent lives for days, so the file
-// rotates instead of stopping at a cap like a task log does.
+// rotates instead of stopping at a cap like a task log does. Every line is redacted of secrets
+// before it is kept or written (builtin/secretsRedact.ts).
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { LineRedactor, redactSecrets } from '../builtin/secretsRedact';
 
 const TAIL_LINES = 20;
 const MAX_LINE_CHARS = 1000;
@@ -15,6 +17,7 @@ export class AgentLog {
   private rotating = false;
   private opened: Promise<void> | undefined;
   private readonly tailLines: string[] = [];
+  private readonly redactor = new LineRedactor();
 
   constructor(
     private readonly file: string | undefined,
@@ -31,18 +34,21 @@ export class AgentLog {
     return this.tailLines.at(-1);
   }
 
-  stderr(pid: number, line: string): void {
-    const l = line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line;
+  /** Keeps and writes one stderr line; returns it as kept (redacted), for the task's log. */
+  stderr(pid: number, line: string): string {
+    const red = this.redactor.line(line);
+    const l = red.length > MAX_LINE_CHARS ? `${red.slice(0, MAX_LINE_CHARS)}…` : red;
     if (l.trim() !== '') {
       this.tailLines.push(l);
       if (this.tailLines.length > TAIL_LINES) this.tailLines.shift();
     }
     this.write(`${new Date().toISOString()} [${pid}] ${l}\n`);
+    return red;
   }
 
   /** A supervisor event (started, exited, quarantined), so the file reads as a history. */
   note(text: string): void {
-    this.write(`${new Date().toISOString()} -- ${text}\n`);
+    this.write(`${new Date().toISOString()} -- ${redactSecrets(text)}\n`);
   }
 
   private write(s: string): void {
@@ -60,12 +66,12 @@ export class AgentLog {
 
   private async open(): Promise<void> {
     const file = this.file!;
-    await mkdir(dirname(file), { recursive: true }).catch(() => undefined);
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 }).catch(() => undefined);
     this.bytes = await stat(file).then(
       (s) => s.size,
       () => 0,
     );
-    const s = createWriteStream(file, { flags: 'a' });
+    const s = createWriteStream(file, { flags: 'a', mode: 0o600 });
     s.on('error', () => {
       // a full disk must not take the supervisor down: logging is best effort
       if (this.stream === s) this.stream = undefined;

@@ -49,6 +49,8 @@ export interface OneShotResult {
   stdoutTruncated: boolean;
   /** last 20 non-empty lines of stderr */
   stderrTail: string[];
+  /** the last stdout lines, redacted: what may be shown (stdout itself is for parsing only) */
+  stdoutTail: string[];
   durationMs: number;
 }
 
@@ -113,6 +115,7 @@ function run(opts: OneShotOptions, resolve: (r: OneShotResult) => void): void {
     stdout: '',
     stdoutTruncated: false,
     stderrTail: [],
+    stdoutTail: [],
     durationMs: performance.now() - t0,
   });
   const spawnError = (error: string): void => resolve({ ...base(), reason: 'spawn_error', error });
@@ -254,6 +257,7 @@ function supervise(
       stdout: capture.stdout(),
       stdoutTruncated: capture.stdoutTruncated,
       stderrTail: capture.stderrTail(),
+      stdoutTail: capture.stdoutTail(),
       durationMs: performance.now() - t0,
     });
   };

@@ -270,8 +270,8 @@ export class Supervisor {
       logger: this.d.logger.child({ agent: a.id }),
       ...(this.d.watchdog ? { watchdog: this.d.watchdog } : {}),
       onStderrLine: (pid, line) => {
-        s.log.stderr(pid, line);
-        for (const t of s.inFlight.values()) t.add(`[stderr] ${line}`);
+        const shown = s.log.stderr(pid, line); // redacted: the agent's log follows PEM blocks across lines
+        for (const t of s.inFlight.values()) t.add(`[stderr] ${shown}`);
       },
       beforeKill: (pid) => this.d.monitor?.release(pid),
       onProgress: (p) =>

@@ -42,7 +42,7 @@ export async function writeAtomic(
 ): Promise<void> {
   const tmp = tmpPath(file);
   try {
-    const h = await open(tmp, 'w');
+    const h = await open(tmp, 'w', 0o600);
     try {
       await h.writeFile(text, 'utf8');
       if (durable) {
