@@ -107,6 +107,21 @@ describe('host log', () => {
     assert.equal(statSync(join(dir, 'host.log')).mode & 0o777, 0o600);
   });
 
+  it('redacts secrets the scanner finds inside any string, in the file, for subscribers and in the backlog', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agbg-log-'));
+    const log = new HostLog({ dir, level: 'info' });
+    await log.open();
+    const seen: LogRecord[] = [];
+    log.subscribe((r) => seen.push(r));
+    const token = 'ghp_' + 'Xa8Lq2Rt9Vz4Wm6Ny1Pb3Kc7Jd5Hf0Gs2Ue4'; // assembled: no whole token in the repo
+    log.logger().warn(`push failed for ${token}`, { detail: `exit code 1: fatal: token ${token}`, n: [token] });
+    await log.close();
+    const text = readFileSync(join(dir, 'host.log'), 'utf8') + JSON.stringify(seen) + JSON.stringify(log.backlog(5));
+    assert.ok(!text.includes(token), text);
+    assert.equal(seen[0]!.msg, 'push failed for [REDACTED github-token]');
+    assert.equal(seen[0]!.detail, 'exit code 1: fatal: token [REDACTED github-token]');
+  });
+
   it('redacts the values of secret-looking keys at any depth', () => {
     assert.deepEqual(
       redact({ msg: 'x', env: { GITHUB_TOKEN: 'ghp_x', PATH: '/bin' }, apiKey: 'k', nested: [{ password: 'p' }] }),
