@@ -1,6 +1,6 @@
 // The last lines of one output stream, kept as raw bytes in a small ring (decoded only when
-// asked for): status's stderrTail, a failure's reason, an AI CLI's outputTail. The bytes that
-// reach it have been through secret redaction (outputCapture.ts).
+// asked for): status's stderrTail, a failure's reason, an AI CLI's outputTail. It holds what the
+// agent printed; outputCapture.ts redacts the lines when it reads them.
 const DEFAULT_BYTES = 16 * 1024; // enough for 20 ordinary lines
 
 export class TailRing {
@@ -19,17 +19,15 @@ export class TailRing {
     }
   }
 
-  /** Up to `n` non-empty lines, oldest first, each cut at `width` characters. */
-  lines(n: number, width: number): string[] {
+  /** Up to `n` non-empty lines, oldest first, whole. */
+  lines(n: number): string[] {
     if (this.bytes === 0) return [];
     let lines = Buffer.concat(this.chunks, this.bytes).toString('utf8').split('\n');
     if (this.cut) lines = lines.slice(1); // the first piece is the end of an older line
     const out: string[] = [];
     for (let i = lines.length - 1; i >= 0 && out.length < n; i--) {
-      let line = lines[i]!.endsWith('\r') ? lines[i]!.slice(0, -1) : lines[i]!;
-      if (line === '') continue;
-      if (line.length > width) line = line.slice(0, width) + '…';
-      out.push(line);
+      const line = lines[i]!.endsWith('\r') ? lines[i]!.slice(0, -1) : lines[i]!;
+      if (line !== '') out.push(line);
     }
     return out.reverse();
   }

@@ -16,15 +16,26 @@ export const redactedMark = (ruleId: string): string => `[REDACTED ${ruleId}]`;
 const OUTPUT_FILE = 'agent-output.env';
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-// Token prefixes are case-sensitive, as their rules; names of secrets are matched in any case.
-const PREFIX_RE = new RegExp(
-  [...new Set(PATTERN_RULES.flatMap((r) => r.prefilter)), 'PRIVATE KEY', '://'].map(escape).join('|'),
+/** "key" → "[kK][eE][yY]": one regex without the i flag, which token prefixes must not have */
+const anyCase = (w: string): string => [...w].map((c) => `[${c.toLowerCase()}${c.toUpperCase()}]`).join('');
+// What a line needs before any rule can match in it, in one regex (supersets of the rules):
+// a token prefix (case-sensitive, as its rule), a PEM marker, a URL with user:password@, or a
+// name holding a secret word followed by an assignment operator (secretsHeuristics.ts'
+// ASSIGNMENT_RE: = := => ??= ||= :). "token expired" or "key lookup" do not need a scan.
+const TRIGGER_RE = new RegExp(
+  [
+    ...[...new Set(PATTERN_RULES.flatMap((r) => r.prefilter))].map(escape),
+    'PRIVATE KEY',
+    String.raw`:\/\/[^\s:@/]*:[^\s:@/]+@`,
+    `(?:${['pass', 'pwd', 'secret', 'token', 'key', 'auth', 'credential'].map(anyCase).join('|')})[\\w$.-]*["'\x60]?[ \\t]*[=:?|]`,
+  ].join('|'),
 );
-const NAME_RE = /pass|pwd|secret|token|key|auth|credential/i;
+
+const TRIGGER_G = new RegExp(TRIGGER_RE.source, 'g');
 
 /** One quick test: can `text` hold anything a rule finds? */
 export function mayHoldSecret(text: string): boolean {
-  return PREFIX_RE.test(text) || NAME_RE.test(text);
+  return TRIGGER_RE.test(text);
 }
 
 const PEM_BEGIN_RE = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----/;
@@ -36,6 +47,11 @@ const PEM_MARK = redactedMark('private-key');
 /** Redacts line by line, remembering whether a PEM private key block is open. */
 export class LineRedactor {
   private inPem = false;
+
+  /** Start inside a key block: a tail that kept a block's body but lost its BEGIN line. */
+  openBlock(): void {
+    this.inPem = true;
+  }
 
   get open(): boolean {
     return this.inPem;
@@ -103,6 +119,17 @@ export function redactLines(lines: readonly string[]): string[] {
   return lines.map((l) => r.line(l));
 }
 
+/**
+ * The last lines of a stream, redacted. A tail may begin inside a key block whose BEGIN line it
+ * no longer holds: an END line before any BEGIN means the lines above it are that block's body.
+ */
+export function redactTail(lines: readonly string[]): string[] {
+  const r = new LineRedactor();
+  const end = lines.findIndex((l) => l.includes(PEM_END) && l.includes('PRIVATE KEY'));
+  if (end >= 0 && !lines.slice(0, end).some((l) => PEM_BEGIN_RE.test(l))) r.openBlock();
+  return lines.map((l) => r.line(l));
+}
+
 /** A partial line is held back up to this; longer, it is redacted and passed on as it is. */
 const MAX_CARRY = 64 * 1024;
 
@@ -144,10 +171,23 @@ export class StreamRedactor {
     return rest ? Buffer.from(this.redact(rest), 'latin1') : undefined;
   }
 
+  /** Only the lines the trigger regex finds (and those of an open PEM block) are looked at. */
   private redact(text: string): string {
-    if (!this.lines.open && !mayHoldSecret(text)) return text;
-    const parts = text.split('\n');
-    for (let i = 0; i < parts.length; i++) parts[i] = this.lines.line(parts[i]!);
-    return parts.join('\n');
+    let out = '';
+    let at = 0; // always the start of a line
+    while (at < text.length) {
+      let start = at;
+      if (!this.lines.open) {
+        TRIGGER_G.lastIndex = at;
+        const m = TRIGGER_G.exec(text);
+        if (!m) break;
+        start = text.lastIndexOf('\n', m.index - 1) + 1;
+      }
+      const nl = text.indexOf('\n', start);
+      const end = nl < 0 ? text.length : nl;
+      out += text.slice(at, start) + this.lines.line(text.slice(start, end)) + (nl < 0 ? '' : '\n');
+      at = nl < 0 ? text.length : nl + 1;
+    }
+    return at === 0 ? text : out + text.slice(at);
   }
 }

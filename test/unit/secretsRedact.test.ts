@@ -3,7 +3,7 @@
 // as they were, and text without secrets passed through as the same buffer.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LineRedactor, redactSecrets, StreamRedactor } from '../../host/builtin/secretsRedact';
+import { LineRedactor, redactSecrets, redactTail, StreamRedactor } from '../../host/builtin/secretsRedact';
 
 // assembled at run time so that this file itself holds no token a scanner would flag
 const AKID = 'AKIA' + 'Q3EGRTZ7LXN5WPDJ';
@@ -57,6 +57,19 @@ describe('redactSecrets', () => {
     assert.equal(r.line(PEM_BODY[0]!), '[REDACTED private-key]');
     assert.equal(r.line('npm ERR! something else entirely'), 'npm ERR! something else entirely');
     assert.equal(r.open, false);
+  });
+});
+
+describe('redactTail', () => {
+  it('a tail that lost the BEGIN line of a key block still hides its body', () => {
+    const tail = [PEM_BODY[1]!, PEM[3]!, `token ${GHP}`];
+    assert.deepEqual(redactTail(tail), [
+      '[REDACTED private-key]',
+      '-----END RSA PRIVATE KEY-----',
+      'token [REDACTED github-token]',
+    ]);
+    // with its BEGIN line, as any text
+    assert.deepEqual(redactTail(PEM), redactSecrets(PEM.join('\n')).split('\n'));
   });
 });
 
