@@ -1,5 +1,6 @@
 // The figure groups, in the order they run. Each group starts what it needs (hosts, redis-server,
 // helper processes) and stops it before the next begins, so groups never disturb each other.
+import { configFigures } from './figures/config';
 import { dispatchFigures } from './figures/dispatch';
 import { lagFigures } from './figures/lag';
 import { limitFigures } from './figures/limits';
@@ -15,6 +16,7 @@ export const GROUPS: Record<string, (m: Mode) => Promise<Figure[]>> = {
   lag: lagFigures,
   resources: resourceFigures,
   limits: limitFigures,
+  config: configFigures,
 };
 
 /** the keys each group reports: filled with null (and the error) when a group crashes */
@@ -33,4 +35,5 @@ export const KEYS: Record<string, string[]> = {
     'rss_per_queued_task_bytes',
   ],
   limits: ['cpu_limit_error_points', 'memory_kill_latency_ms'],
+  config: ['status_ms_during_huge_reload'],
 };
