@@ -16,6 +16,9 @@ export class AgentLog {
   private bytes = 0;
   private rotating = false;
   private opened: Promise<void> | undefined;
+  private rotation: Promise<void> | undefined;
+  private pending: string[] = [];
+  private failed = false;
   private readonly tailLines: string[] = [];
   private readonly redactor = new LineRedactor();
 
@@ -55,8 +58,9 @@ export class AgentLog {
     if (!this.file) return;
     if (!this.opened) this.opened = this.open();
     if (!this.stream) {
-      // still opening or rotating: a few lines may be lost, never the host's time
-      void this.opened.then(() => this.stream?.write(s));
+      // still opening or rotating: held, and written in order as soon as the file is open
+      // (a file that failed is best effort: its lines are dropped, never the host's time)
+      if (!this.failed) this.pending.push(s);
       return;
     }
     this.stream.write(s);
@@ -75,11 +79,31 @@ export class AgentLog {
     s.on('error', () => {
       // a full disk must not take the supervisor down: logging is best effort
       if (this.stream === s) this.stream = undefined;
+      this.failed = true;
+      this.pending = [];
     });
+    this.failed = false;
     this.stream = s;
+    const held = this.pending.join('');
+    this.pending = [];
+    if (held) {
+      s.write(held);
+      this.bytes += Buffer.byteLength(held);
+    }
   }
 
-  private async rotate(): Promise<void> {
+  /** Resolves once the file is open and no rotation runs: every line so far has been written. */
+  async settled(): Promise<void> {
+    await this.rotation?.catch(() => undefined);
+    await this.opened?.catch(() => undefined);
+  }
+
+  private rotate(): Promise<void> {
+    this.rotation = this.doRotate();
+    return this.rotation;
+  }
+
+  private async doRotate(): Promise<void> {
     this.rotating = true;
     const old = this.stream;
     this.stream = undefined;
@@ -94,6 +118,7 @@ export class AgentLog {
   }
 
   async close(): Promise<void> {
+    await this.rotation?.catch(() => undefined);
     await this.opened?.catch(() => undefined);
     const s = this.stream;
     this.stream = undefined;
