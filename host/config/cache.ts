@@ -61,12 +61,12 @@ export async function loadConfigCached(
     }
   }
   let result: ConfigLoad;
-  const worker = offThread && text !== undefined ? parseOffThread(text, file) : undefined;
+  // a deleted file (text undefined) is resolved there too: loading zod here would block as long
+  const worker = offThread ? parseOffThread(text, file) : undefined;
   if (worker) {
     const r = await worker;
-    result = r.ok
-      ? { exists: true, ok: true, config: r.config, issues: r.issues }
-      : { exists: true, ok: false, issues: r.issues };
+    const exists = text !== undefined;
+    result = r.ok ? { exists, ok: true, config: r.config, issues: r.issues } : { exists, ok: false, issues: r.issues };
   } else if (text === undefined) {
     const v = await loadValidator();
     result = { exists: false, ok: true, config: v.resolveConfig(v.DEFAULT_CONFIG_FILE), issues: [] };

@@ -3,6 +3,7 @@
 export const PARSE_JOB = 'agenticConfigParse';
 
 export interface ParseJob {
-  text: string;
+  /** undefined: there is no file; the answer is the built-in default */
+  text: string | undefined;
   file: string;
 }

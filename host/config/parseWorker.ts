@@ -26,7 +26,7 @@ export type WorkerResult =
 
 /** undefined: no worker can run here (not a build); validate in-thread instead. */
 export function parseOffThread(
-  text: string,
+  text: string | undefined,
   file: string,
   deadlineMs = DEADLINE_MS,
 ): Promise<WorkerResult> | undefined {

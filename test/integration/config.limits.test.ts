@@ -2,7 +2,7 @@
 // refused with a clear error naming the problem (line:col where it applies), the previous config
 // stays in force, and `status` keeps being answered while the file is read and validated.
 import assert from 'node:assert/strict';
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { HostStatus } from '../../common/model';
@@ -113,6 +113,19 @@ describe('config size and bytes', () => {
     assert.ok(
       s.agents.some((a) => a.id === 'hello2'),
       'the new config is in force',
+    );
+  });
+
+  it('a deleted file reloads as the built-in default (resolved off the event loop too)', T, async () => {
+    const w = await started();
+    rmSync(join(w, 'agentic_config.yaml'));
+    const r = await cli(w, ['reload']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const s = await cliJson<HostStatus>(w, ['status']);
+    assert.equal(s.config.usingDefault, true);
+    assert.deepEqual(
+      s.agents.map((a) => a.id),
+      ['saa'],
     );
   });
 });
