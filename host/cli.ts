@@ -9,6 +9,7 @@ import { bool, Exit, num, parseArgs, str, UsageError, type FlagSpec, type Parsed
 import { fmtFinding, fmtStatus, fmtTasks } from './cli/format';
 import { exitAfterFlush, exitStarted, json, out } from './cli/output';
 import { runForeground } from './cli/foreground';
+import { fmtLogRecord, fmtLogTail } from './cli/logLines';
 import { attached, startHost, stopHost } from './cli/lifecycle';
 import { submit } from './cli/submit';
 import { formatIssue } from './config/formatIssue';
@@ -70,14 +71,10 @@ const SPECS: Record<string, FlagSpec> = {
 
 async function logs(paths: HostPaths, p: Parsed): Promise<number> {
   const n = num(p, 'lines', 1) ?? 50;
-  const show = (r: LogRecord) => {
-    const { time, level, msg, ...rest } = r;
-    const extra = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
-    out(`${time} ${level.toUpperCase().padEnd(5)} ${msg}${extra}`);
-  };
+  const show = (r: LogRecord) => out(fmtLogRecord(r));
   if (!bool(p, 'follow')) {
     const text = await readFile(`${paths.logsDir}/host.log`, 'utf8').catch(() => '');
-    for (const line of text.trim().split('\n').slice(-n)) if (line) show(JSON.parse(line) as LogRecord);
+    for (const line of fmtLogTail(text, n)) out(line);
     return 0;
   }
   const conn = await attached(paths);

@@ -1,7 +1,7 @@
 // The host's parts wired together, without sockets: config (load, hot reload), journal replay,
 // scheduler, findings and the status model. main.ts adds the process concerns (lock, socket,
 // signals); server.ts binds this to the protocol. Tests drive it directly.
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentConfig, ResolvedConfig } from '../common/configSchema';
 import type { AgentInfo, ConfigIssue, ConfigState, Finding, HostStatus, TaskInfo } from '../common/model';
@@ -80,6 +80,7 @@ export class HostCore {
   /** persistent agents' processes, restarts and quarantine (one-shot agents' too); created in start() */
   supervisor: Supervisor | undefined;
   private unwatch: (() => void) | undefined;
+  private reloading: Promise<void> = Promise.resolve();
   private recoveredFrom: string | undefined;
   private listeners: Partial<HostEvents>[] = [];
   private readonly gates: Array<(a: AgentConfig) => GateResult | undefined> = [];
@@ -119,7 +120,11 @@ export class HostCore {
 
   async start(): Promise<void> {
     const { paths } = this.opts;
-    await mkdir(paths.taskLogsDir, { recursive: true });
+    await mkdir(paths.taskLogsDir, { recursive: true, mode: 0o700 });
+    // directories an older host left 0755: 0700 closes them, and every file already in them
+    await Promise.all(
+      [paths.dataDir, paths.logsDir, paths.taskLogsDir].map((d) => chmod(d, 0o700).catch(() => undefined)),
+    );
     // watch before the first read, so an edit saved during start-up is not missed
     let changedDuringStart = false;
     const watcher = watchConfig(
@@ -322,7 +327,8 @@ export class HostCore {
   ): Promise<{ applied: boolean; issues: ConfigIssue[]; changedAgents: string[] }> {
     const file = this.opts.paths.config;
     // only the start takes the cache: a reload is an edit, which the cache has not seen
-    const res = await loadConfigCached(file, initial ? this.opts.configCache : undefined);
+    // a reload parses in a worker thread: the host keeps answering while a large file is validated
+    const res = await loadConfigCached(file, initial ? this.opts.configCache : undefined, !initial);
     const at = new Date().toISOString();
     if (!res.ok) {
       const kept = !initial;
@@ -372,7 +378,13 @@ export class HostCore {
     why: 'watch' | 'request' | 'signal',
   ): Promise<{ applied: boolean; issues: ConfigIssue[]; changedAgents: string[] }> {
     this.logger.debug('reloading configuration', { why });
-    return this.loadConfig(false);
+    // one reload at a time: a slow validation must not let an older file win over a newer one
+    const r = this.reloading.then(() => this.loadConfig(false));
+    this.reloading = r.then(
+      () => undefined,
+      () => undefined,
+    );
+    return r;
   }
 
   private applyFindings(t: TaskInfo, f: Finding[], baselined: Finding[] = []): void {

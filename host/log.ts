@@ -1,15 +1,20 @@
 // The host's one logger: structured JSON lines in .agentic/logs/host.log, rotated by size,
 // with secret-looking values redacted in every sink (file, subscribers, status).
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogRecord } from '../common/model';
+import { redactSecrets } from './builtin/secretsRedact';
 import { LEVEL_RANK, type Fields, type Level, type Logger } from './logger';
 
 const SECRET_KEY_RE = /(pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)/i;
 
-/** Replaces the values of secret-looking keys (at any depth) by "[redacted]". */
+/**
+ * Replaces the values of secret-looking keys (at any depth) by "[redacted]", and secrets the
+ * scanner's rules find inside any other string (an agent's stderr line in a `detail`) by a mark.
+ */
 export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
@@ -44,6 +49,8 @@ export class HostLog {
   private stream: WriteStream | undefined;
   private bytes = 0;
   private rotating = false;
+  /** lines written while the file rotates: they go to the new file, in order, once it is open */
+  private pending: string[] = [];
   private readonly sinks = new Set<Sink>();
   private readonly recent: LogRecord[] = [];
   readonly file: string;
@@ -54,16 +61,23 @@ export class HostLog {
   }
 
   async open(): Promise<void> {
-    await mkdir(this.opts.dir, { recursive: true });
+    await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
     this.bytes = await stat(this.file).then(
       (s) => s.size,
       () => 0,
     );
-    this.stream = createWriteStream(this.file, { flags: 'a' });
-    this.stream.on('error', () => {
+    this.stream = this.openStream();
+    // a file left by an older host may be 0644: agents' output reaches this log
+    await chmod(this.file, 0o600).catch(() => undefined);
+  }
+
+  private openStream(): WriteStream {
+    const s = createWriteStream(this.file, { flags: 'a', mode: 0o600 });
+    s.on('error', () => {
       // A full disk must not take the host down: logging is best effort.
-      this.stream = undefined;
+      if (this.stream === s) this.stream = undefined;
     });
+    return s;
   }
 
   setLevel(level: Level): void {
@@ -85,21 +99,42 @@ export class HostLog {
 
   write(level: Level, msg: string, fields: Fields): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
-    const rec = { time: new Date().toISOString(), level, msg, ...(redact(fields) as Fields) } as LogRecord;
+    const rec = {
+      time: new Date().toISOString(),
+      level,
+      msg: redactSecrets(msg),
+      ...(redact(fields) as Fields),
+    } as LogRecord;
     this.recent.push(rec);
     if (this.recent.length > 500) this.recent.splice(0, this.recent.length - 500);
     const line = JSON.stringify(rec) + '\n';
     if (this.opts.echo) process.stderr.write(line);
-    if (this.stream) {
+    if (this.rotating) {
+      // the old file is closing and the new one not open yet: keep the line for the new file
+      this.pending.push(line);
+    } else if (this.stream) {
       this.stream.write(line);
-      this.bytes += line.length;
-      if (this.bytes > (this.opts.maxBytes ?? 5 * 1024 * 1024) && !this.rotating) void this.rotate();
+      this.bytes += Buffer.byteLength(line);
+      if (this.bytes > (this.opts.maxBytes ?? 5 * 1024 * 1024)) void this.rotate();
     }
     for (const s of this.sinks) s(rec);
   }
 
-  private async rotate(): Promise<void> {
+  /** Resolves once a rotation in progress (if any) has moved its held lines to the new file. */
+  rotated(): Promise<void> {
+    return this.rotation ?? Promise.resolve();
+  }
+  private rotation: Promise<void> | undefined;
+
+  private rotate(): Promise<void> {
     this.rotating = true;
+    this.rotation = this.doRotate().finally(() => {
+      this.rotation = undefined;
+    });
+    return this.rotation;
+  }
+
+  private async doRotate(): Promise<void> {
     const keep = this.opts.keep ?? 3;
     const old = this.stream;
     this.stream = undefined;
@@ -109,10 +144,14 @@ export class HostLog {
       for (let i = keep - 1; i >= 1; i--)
         await rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
       await rename(this.file, `${this.file}.1`).catch(() => undefined);
-      this.bytes = 0;
-      this.stream = createWriteStream(this.file, { flags: 'a' });
-      this.stream.on('error', () => (this.stream = undefined));
     } finally {
+      // Whatever happened to the old file, the lines written meanwhile go to the new one, in order
+      // and before any later line (write() holds lines until `rotating` is false, synchronously here).
+      this.stream = this.openStream();
+      const held = this.pending.join('');
+      this.pending = [];
+      this.bytes = Buffer.byteLength(held);
+      if (held) this.stream.write(held);
       this.rotating = false;
     }
   }
@@ -133,6 +172,7 @@ export class HostLog {
   }
 
   async close(): Promise<void> {
+    await this.rotated();
     const s = this.stream;
     this.stream = undefined;
     if (s) await new Promise<void>((r) => s.end(r));

@@ -1,6 +1,8 @@
-// What activate() returns: a small surface for the in-VS Code suite (and for other extensions):
-// the views' data providers, the status bar text and its history, diagnostics, the folders'
-// sessions, and a way to answer the approval prompt (a modal cannot be clicked from a test).
+// What activate() returns. Any installed extension can call getExtension(...).exports, so the
+// public API is read-only status. The hooks the in-VS Code suite needs (the views' providers,
+// diagnostics, sessions, and above all answering the approval prompt, which would let another
+// extension auto-approve commands) are added only when VS Code runs the extension in
+// ExtensionMode.Test (extensionDevelopmentPath + extensionTestsPath).
 import type * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import type { Session } from './session';
@@ -10,8 +12,14 @@ import type { TasksView } from './views/tasksView';
 import type { SubmitItem } from '../common/protocol';
 
 export interface AgenticApi {
-  sessions(): Session[];
+  readonly apiVersion: 1;
+  /** the status bar item's text, e.g. "Agentic: idle" */
   statusBarText(): string;
+}
+
+/** The public API plus the test hooks: only in ExtensionMode.Test. */
+export interface AgenticTestApi extends AgenticApi {
+  sessions(): Session[];
   statusBarHistory(): readonly string[];
   agentsView: AgentsView;
   tasksView: TasksView;
@@ -26,10 +34,14 @@ export interface AgenticApi {
   setApprovalPrompt(p: ApprovalPrompt): void;
 }
 
-export function makeApi(ctx: Ctx): AgenticApi {
-  return {
+export function makeApi(ctx: Ctx, testMode: true): AgenticTestApi;
+export function makeApi(ctx: Ctx, testMode: boolean): AgenticApi;
+export function makeApi(ctx: Ctx, testMode: boolean): AgenticApi | AgenticTestApi {
+  const api: AgenticApi = { apiVersion: 1, statusBarText: () => ctx.statusBar.text };
+  if (!testMode) return Object.freeze(api);
+  const hooks: AgenticTestApi = {
+    ...api,
     sessions: () => ctx.sessions,
-    statusBarText: () => ctx.statusBar.text,
     statusBarHistory: () => ctx.statusBar.history,
     agentsView: ctx.agentsView,
     tasksView: ctx.tasksView,
@@ -42,4 +54,5 @@ export function makeApi(ctx: Ctx): AgenticApi {
       ctx.trust.prompt = p;
     },
   };
+  return hooks;
 }

@@ -183,6 +183,20 @@ export function memoryStep(s: MemoryState, rssBytes: number, limitBytes: number 
   return { peakBytes: Math.max(s.peakBytes, rssBytes), exceeded: limitBytes !== undefined && rssBytes > limitBytes };
 }
 
+/** A memory kill's SIGTERM grace when the group is just over its limit (a timeout's is 2 s). */
+export const MEMORY_KILL_GRACE_MS = 250;
+/** At this multiple of the limit the group gets no grace at all: SIGKILL at once. */
+export const MEMORY_FAR_OVER = 1.5;
+
+/**
+ * The SIGTERM → SIGKILL grace of a memory kill. Not the timeout's 2 s: an agent that ignores
+ * SIGTERM keeps allocating through the whole grace, and at a few hundred MB/s that is several
+ * times its limit. A short grace lets a well-behaved agent flush a line; far over, none.
+ */
+export function memoryKillGraceMs(rssBytes: number, limitBytes: number): number {
+  return rssBytes >= limitBytes * MEMORY_FAR_OVER ? 0 : MEMORY_KILL_GRACE_MS;
+}
+
 /** "143MB", "1.5GB": measured sizes, decimal units like the config's MB (10^6). */
 export function fmtBytes(n: number): string {
   if (n >= 1e9) return `${round1(n / 1e9)}GB`;

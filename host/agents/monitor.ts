@@ -19,6 +19,7 @@ import {
   fmtBytes,
   fmtLimit,
   initialThrottle,
+  memoryKillGraceMs,
   memoryStep,
   throttleStep,
   type CpuMemory,
@@ -48,8 +49,11 @@ export interface WatchSpec {
   taskId: string;
   maxMemoryBytes?: number;
   maxCpuPercent?: number;
-  /** production only, called once: the group went over maxMemoryBytes and must be killed */
-  onMemoryExceeded(peakBytes: number): void;
+  /**
+   * production only, called once: the group went over maxMemoryBytes and must be killed, with this
+   * SIGTERM → SIGKILL grace (limits.ts memoryKillGraceMs: short, or 0 when far over)
+   */
+  onMemoryExceeded(peakBytes: number, killGraceMs: number): void;
 }
 
 export interface LiveNumbers {
@@ -296,7 +300,7 @@ export class Monitor {
         );
         this.release(g.pgid);
         try {
-          spec.onMemoryExceeded(g.mem.peakBytes);
+          spec.onMemoryExceeded(g.mem.peakBytes, memoryKillGraceMs(g.rssBytes, spec.maxMemoryBytes));
         } catch (err) {
           this.logger.error('memory limit handler failed', { ...fields, error: String(err) });
         }

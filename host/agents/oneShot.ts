@@ -23,6 +23,8 @@ export interface OneShotOptions {
   signal?: AbortSignal;
   /** SIGTERM → this grace → SIGKILL (default 2000). */
   killGraceMs?: number;
+  /** after a memory_limit abort: the (shorter) grace to use instead, if any */
+  memoryKillGraceMs?(): number | undefined;
   /** stdout + stderr captured here, bounded by maxLogBytes (default 1 MiB). */
   logFile?: string;
   maxLogBytes?: number;
@@ -50,6 +52,8 @@ export interface OneShotResult {
   stdoutTruncated: boolean;
   /** last 20 non-empty lines of stderr */
   stderrTail: string[];
+  /** the last stdout lines, redacted: what may be shown (stdout itself is for parsing only) */
+  stdoutTail: string[];
   durationMs: number;
 }
 
@@ -68,6 +72,13 @@ const AFTER_KILL_WAIT_MS = 5000;
  * graceMs for it to empty, then SIGKILL. Resolves when the group is gone (zombies count as gone).
  */
 export async function terminateGroup(pgid: number, graceMs: number): Promise<void> {
+  if (graceMs <= 0) {
+    // no grace (a memory kill far over the limit): a SIGTERM first would only give it more time
+    if (!killGroup(pgid, 'SIGKILL')) return;
+    killGroup(pgid, 'SIGCONT');
+    await waitGroupGone(pgid, AFTER_KILL_WAIT_MS);
+    return;
+  }
   if (!killGroup(pgid, 'SIGTERM')) return;
   killGroup(pgid, 'SIGCONT');
   if (await waitGroupGone(pgid, graceMs)) return;
@@ -107,6 +118,7 @@ function run(opts: OneShotOptions, resolve: (r: OneShotResult) => void): void {
     stdout: '',
     stdoutTruncated: false,
     stderrTail: [],
+    stdoutTail: [],
     durationMs: performance.now() - t0,
   });
   const spawnError = (error: string): void => resolve({ ...base(), reason: 'spawn_error', error });
@@ -222,7 +234,8 @@ function supervise(
     if (killing || leaderExited) return;
     reason = why;
     beforeKill();
-    killing = terminateGroup(pid, grace);
+    const memGrace = why === 'memory_limit' ? opts.memoryKillGraceMs?.() : undefined;
+    killing = terminateGroup(pid, memGrace === undefined ? grace : Math.min(grace, memGrace));
   };
   const timer =
     opts.timeoutMs !== undefined && opts.timeoutMs > 0
@@ -249,6 +262,7 @@ function supervise(
       stdout: capture.stdout(),
       stdoutTruncated: capture.stdoutTruncated,
       stderrTail: capture.stderrTail(),
+      stdoutTail: capture.stdoutTail(),
       durationMs: performance.now() - t0,
     });
   };

@@ -1,13 +1,16 @@
 // Where a one-shot agent's output goes: a bounded in-memory stdout (parsed into findings later), a
-// bounded log file (stdout + stderr interleaved), and a small stderr tail for status and errors.
+// bounded log file (stdout + stderr, line by line), and small stderr and stdout tails for status
+// and errors. Everything but the stdout that is parsed is redacted of secrets before it is shown
+// or written (builtin/secretsRedact.ts), so no sink ever holds a key the agent printed.
 // Every bound drops data but never stops reading: an agent blocked on a full pipe would stall, and
 // a stalled agent looks exactly like a hung one.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { LineRedactor, redactTail, StreamRedactor } from '../builtin/secretsRedact';
+import { TailRing } from './outputTail';
 
 export const TRUNCATION_MARKER = '\n[... output truncated ...]\n';
 const TAIL_LINES = 20;
-const TAIL_BYTES = 16 * 1024; // raw stderr kept for the tail: enough for 20 ordinary lines
 const MAX_LINE_CHARS = 64 * 1024; // a "line" without a newline is cut here for onStderrLine
 const MAX_TAIL_LINE_CHARS = 1000;
 
@@ -23,9 +26,11 @@ export class OutputCapture {
   private stdoutBytes = 0;
   stdoutTruncated = false;
 
-  private tail: Buffer[] = [];
-  private tailBytes = 0;
-  private tailCut = false; // the oldest kept chunk may begin mid-line
+  private readonly errTail = new TailRing();
+  private readonly outTail = new TailRing();
+  private readonly outRedactor = new StreamRedactor();
+  private readonly errRedactor = new StreamRedactor();
+  private readonly lineRedactor = new LineRedactor();
 
   private log: WriteStream | undefined;
   private logBytes = 0;
@@ -45,7 +50,7 @@ export class OutputCapture {
   private openLog(): WriteStream | undefined {
     if (this.logOpened || !this.opts.logFile) return this.log;
     this.logOpened = true;
-    const log = createWriteStream(this.opts.logFile);
+    const log = createWriteStream(this.opts.logFile, { mode: 0o600 });
     // A log we cannot write (missing directory, disk full) must not fail the task: drop it.
     log.on('error', () => {
       if (this.log === log) this.log = undefined;
@@ -62,17 +67,21 @@ export class OutputCapture {
       this.stdoutBytes += kept.length;
     }
     if (chunk.length > room) this.stdoutTruncated = true;
-    this.toLog(chunk);
+    this.outTail.push(chunk);
+    // redaction costs a regex pass (~100 MB/s): only on what the log file still takes (1 MiB);
+    // the tails are redacted when they are read, once per task
+    if (!this.logTruncated) {
+      const red = this.outRedactor.push(chunk);
+      if (red) this.toLog(red);
+    }
   };
 
   onStderr = (chunk: Buffer): void => {
-    this.tail.push(chunk);
-    this.tailBytes += chunk.length;
-    while (this.tail.length > 1 && this.tailBytes - this.tail[0].length >= TAIL_BYTES) {
-      this.tailBytes -= this.tail.shift()!.length;
-      this.tailCut = true;
+    this.errTail.push(chunk);
+    if (!this.logTruncated) {
+      const red = this.errRedactor.push(chunk);
+      if (red) this.toLog(red);
     }
-    this.toLog(chunk);
     if (this.decoder) this.splitLines(this.decoder.write(chunk));
   };
 
@@ -110,7 +119,7 @@ export class OutputCapture {
 
   private emitLine(line: string): void {
     try {
-      this.opts.onStderrLine?.(line.endsWith('\r') ? line.slice(0, -1) : line);
+      this.opts.onStderrLine?.(this.lineRedactor.line(line.endsWith('\r') ? line.slice(0, -1) : line));
     } catch {
       // a listener's bug must not break output capture
     }
@@ -118,6 +127,10 @@ export class OutputCapture {
 
   /** Flush the last partial line and close the log file (so it is complete when the task resolves). */
   async finish(): Promise<void> {
+    const out = this.outRedactor.end();
+    if (out) this.toLog(out);
+    const err = this.errRedactor.end();
+    if (err) this.toLog(err);
     if (this.decoder) {
       const rest = this.carry + this.decoder.end();
       this.carry = '';
@@ -136,17 +149,18 @@ export class OutputCapture {
     return Buffer.concat(this.stdoutChunks, this.stdoutBytes).toString('utf8');
   }
 
+  /** the last stderr lines, redacted */
   stderrTail(): string[] {
-    if (this.tailBytes === 0) return [];
-    let lines = Buffer.concat(this.tail, this.tailBytes).toString('utf8').split('\n');
-    if (this.tailCut) lines = lines.slice(1); // the first piece is the end of an older line
-    const out: string[] = [];
-    for (let i = lines.length - 1; i >= 0 && out.length < TAIL_LINES; i--) {
-      let line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
-      if (line === '') continue;
-      if (line.length > MAX_TAIL_LINE_CHARS) line = line.slice(0, MAX_TAIL_LINE_CHARS) + '…';
-      out.push(line);
-    }
-    return out.reverse();
+    return shown(this.errTail.lines(TAIL_LINES));
   }
+
+  /** the last stdout lines, redacted (stdout() itself is the agent's bytes, for parsing only) */
+  stdoutTail(): string[] {
+    return shown(this.outTail.lines(TAIL_LINES));
+  }
+}
+
+/** redacted first, then cut: a cut through a secret would leave a prefix no rule recognizes */
+function shown(lines: string[]): string[] {
+  return redactTail(lines).map((l) => (l.length > MAX_TAIL_LINE_CHARS ? l.slice(0, MAX_TAIL_LINE_CHARS) + '…' : l));
 }

@@ -181,9 +181,11 @@ export class AgentProcess {
   }
 
   /** Kills the whole group now (hung, protocol error, start timeout). `exited` reports `why`. */
-  kill(why: ExitInfo['why'], detail: string): void {
+  /** graceMs: a shorter SIGTERM → SIGKILL grace than killGraceMs (a memory kill's) */
+  kill(why: ExitInfo['why'], detail: string, graceMs?: number): void {
     if (this.state === 'exited' || this.killedFor) return;
     this.killedFor = { why, detail };
+    this.killGrace = graceMs;
     this.state = 'stopping';
     if (this.pid !== undefined) void this.terminate(this.pid);
   }
@@ -210,15 +212,22 @@ export class AgentProcess {
     return this.exited;
   }
 
-  private terminate(pid: number): Promise<void> {
+  private terminate(pid: number, graceMs = this.killGraceMs): Promise<void> {
     if (!groupAlive(pid)) return Promise.resolve(); // nothing left to signal, nothing to release
     try {
       this.o.beforeKill?.(pid);
     } catch {
       // the kill must happen whatever the caller's bookkeeping does
     }
-    return terminateGroup(pid, this.o.killGraceMs);
+    return terminateGroup(pid, graceMs);
   }
+
+  /** a memory kill's shorter grace holds for the whole kill, the reap after the leader's exit too */
+  private get killGraceMs(): number {
+    const g = this.killGrace;
+    return g === undefined ? this.o.killGraceMs : Math.min(g, this.o.killGraceMs);
+  }
+  private killGrace: number | undefined;
 
   private watchHeartbeats(ms: number | undefined): void {
     if (typeof ms !== 'number' || !(ms > 0)) return;

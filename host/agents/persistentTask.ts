@@ -9,6 +9,7 @@ import type { RunOutcome, RunRequest } from '../queue/scheduler';
 import { addContentHashes } from '../findings/contentHash';
 import { parseFindingsJson } from '../findings/parseOutput';
 import { AgentMethods, type RunTaskResult, type TaskPayload } from '../sdk/agentProtocol';
+import { LineRedactor } from '../builtin/secretsRedact';
 import { Deadlines } from './deadlines';
 import { fmtMs, isExitInfo, type AgentProcess, type ExitInfo } from './persistentAgent';
 
@@ -18,6 +19,7 @@ const deadlines = new Deadlines();
 /** What happened during one task, for its log (.agentic/logs/tasks/ID.log): progress, stderr. */
 export class TaskTrace {
   private readonly lines: string[] = [];
+  private readonly redactor = new LineRedactor();
   /** the first line, written only if the log is (formatting it for every task would be waste) */
   constructor(private readonly header?: () => string) {}
 
@@ -31,9 +33,11 @@ export class TaskTrace {
     return this.fromAgent === 0;
   }
 
-  add(line: string): void {
-    if (!line.startsWith('-- ')) this.fromAgent++;
+  add(raw: string): void {
+    if (!raw.startsWith('-- ')) this.fromAgent++;
     if (this.cut) return;
+    // progress messages and the host's notes (an agent's error text) may carry a secret too
+    const line = this.redactor.line(raw);
     this.bytes += line.length + 1;
     if (this.bytes > MAX_TRACE_BYTES) {
       this.cut = true;
@@ -107,7 +111,7 @@ function logged(outcome: RunOutcome, o: PersistentTaskOptions): RunOutcome | Pro
   o.trace.add(
     `-- ${outcome.reason ? `${outcome.reason}: ${outcome.detail ?? ''}` : `done: exit code ${outcome.exitCode}, ${outcome.findings.length} finding(s)`}`,
   );
-  return writeFile(join(o.taskLogsDir, `${o.req.task.id}.log`), o.trace.text()).then(
+  return writeFile(join(o.taskLogsDir, `${o.req.task.id}.log`), o.trace.text(), { mode: 0o600 }).then(
     () => outcome,
     () => outcome,
   );

@@ -122,7 +122,7 @@ export async function promptVars(
   }
   if (argvUses(argv, 'prompt_file')) {
     vars.prompt_file = join(taskLogsDir, `${task.id}.prompt.md`);
-    await writeFile(vars.prompt_file, prompt);
+    await writeFile(vars.prompt_file, prompt, { mode: 0o600 });
   }
   return { vars };
 }

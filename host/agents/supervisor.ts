@@ -264,8 +264,8 @@ export class Supervisor {
       logger: this.d.logger.child({ agent: a.id }),
       ...(this.d.watchdog ? { watchdog: this.d.watchdog } : {}),
       onStderrLine: (pid, line) => {
-        s.log.stderr(pid, line);
-        for (const t of s.inFlight.values()) t.add(`[stderr] ${line}`);
+        const shown = s.log.stderr(pid, line); // redacted: the agent's log follows PEM blocks across lines
+        for (const t of s.inFlight.values()) t.add(`[stderr] ${shown}`);
       },
       beforeKill: (pid) => this.d.monitor?.release(pid),
       onProgress: (p) =>
@@ -309,7 +309,8 @@ export class Supervisor {
       ...(a.maxMemoryBytes !== undefined ? { maxMemoryBytes: a.maxMemoryBytes } : {}),
       ...(a.maxCpuPercent !== undefined ? { maxCpuPercent: a.maxCpuPercent } : {}),
       // over max_memory: a failure like a crash (restart with backoff); its tasks fail with memory_limit
-      onMemoryExceeded: (peak) => proc.kill('memory_limit', memoryDetail(a.maxMemoryBytes ?? 0, peak)),
+      onMemoryExceeded: (peak, graceMs) =>
+        proc.kill('memory_limit', memoryDetail(a.maxMemoryBytes ?? 0, peak), graceMs),
     });
   }
 

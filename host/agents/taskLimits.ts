@@ -16,6 +16,7 @@ export class TaskLimits {
   private readonly ac = new AbortController();
   private pgid: number | undefined;
   private peak: number | undefined;
+  private memoryGrace: number | undefined;
   private readonly forward: () => void;
 
   constructor(
@@ -38,11 +39,17 @@ export class TaskLimits {
       taskId: this.taskId,
       ...(this.agent.maxMemoryBytes !== undefined ? { maxMemoryBytes: this.agent.maxMemoryBytes } : {}),
       ...(this.agent.maxCpuPercent !== undefined ? { maxCpuPercent: this.agent.maxCpuPercent } : {}),
-      onMemoryExceeded: (peak) => {
+      onMemoryExceeded: (peak, graceMs) => {
         this.peak = peak;
+        this.memoryGrace = graceMs;
         this.ac.abort('memory_limit');
       },
     });
+  }
+
+  /** runOneShot's memoryKillGraceMs: the grace the monitor chose when it fired */
+  memoryKillGraceMs(): number | undefined {
+    return this.memoryGrace;
   }
 
   /** runOneShot's onKill: a throttled group is SIGCONTed and left alone before it is signalled */

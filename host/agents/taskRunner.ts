@@ -129,6 +129,7 @@ export class TaskRunner implements Runner {
       signal: limits.signal,
       logFile,
       onKill: () => limits.release(),
+      memoryKillGraceMs: () => limits.memoryKillGraceMs(),
       onSpawn: (p) => {
         pid = p;
         watchdog?.track(p);
@@ -163,7 +164,9 @@ export class TaskRunner implements Runner {
       ...(res.pid ? { pid: res.pid } : {}),
     };
     // why it failed: stderr's last line, else stdout's (tsc prints its usage errors there)
-    const tail = res.stderrTail.at(-1) ?? tailLines(res.stdout, 1)[0];
+    // only the redacted tails are shown: stdout itself may hold what the agent should not have printed
+    const shownStdout = res.stdoutTail.join('\n');
+    const tail = res.stderrTail.at(-1) ?? tailLines(shownStdout, 1)[0];
     if (res.reason === 'spawn_error')
       return { ...base, reason: 'spawn_error', detail: res.error ?? 'could not start the agent' };
     if (res.reason === 'too_large') {
@@ -179,12 +182,12 @@ export class TaskRunner implements Runner {
     if (res.reason === 'cancelled') return { ...base, reason: 'cancelled', detail: 'cancelled' };
     if (res.signal) return { ...base, reason: 'signal', detail: `killed by ${res.signal}${tail ? `: ${tail}` : ''}` };
     if (agent.output.kind === 'text') {
-      const out = tailLines(res.stdout, 10);
+      const out = tailLines(shownStdout, 10);
       if (out.length) base.outputTail = out;
     }
     const exit = classifyExit(res.exitCode ?? -1, agent.exitCodes);
     if (exit !== 'done') {
-      const retryAfterMs = parseRetryAfter([...tailLines(res.stdout, 20, 1000), ...res.stderrTail]);
+      const retryAfterMs = parseRetryAfter([...tailLines(shownStdout, 20, 1000), ...res.stderrTail]);
       const why = `exit code ${res.exitCode}${tail ? `: ${tail}` : ''}`;
       if (retryAfterMs !== undefined)
         return {

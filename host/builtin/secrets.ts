@@ -104,10 +104,18 @@ class LineIndex {
   }
 }
 
-/** Scans one file's text. `file` is the workspace-relative path (it picks heuristics and enters the fingerprint). */
-export function scanText(text: string, file: string): SecretHit[] {
-  // Editors do not count a BOM as a column, so neither do we.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+/**
+ * Where the secrets in `text` are, by the same rules as scanText but for redaction: no suppression
+ * markers (a marker in an agent's output must not leak a key), and private keys left out (a PEM
+ * block spans lines; secretsRedact.ts blanks its body itself). Offsets into `text`, end exclusive.
+ */
+export function secretRanges(text: string, file: string): Array<{ start: number; end: number; ruleId: string }> {
+  return rawHits(text, file)
+    .filter((h) => h.rule !== PRIVATE_KEY)
+    .map((h) => ({ start: h.start, end: h.end, ruleId: h.rule.id }));
+}
+
+function rawHits(text: string, file: string): RawHit[] {
   const raw: RawHit[] = [];
   for (const rule of PATTERN_RULES) {
     if (!rule.prefilter.some((p) => text.includes(p))) continue;
@@ -135,9 +143,17 @@ export function scanText(text: string, file: string): SecretHit[] {
   for (const h of [...formats, ...scanPasswordHashes(text, file), ...scanRailsKey(text, file)]) {
     if (h.rule !== PASSWORD_ASSIGNMENT && !overlaps(raw, h.start, h.end)) raw.push(h);
   }
-  const lines = new LineIndex(text);
   raw.push(...scanAssignments(text, file, raw));
   for (const h of later) if (!overlaps(raw, h.start, h.end)) raw.push(h);
+  return raw;
+}
+
+/** Scans one file's text. `file` is the workspace-relative path (it picks heuristics and enters the fingerprint). */
+export function scanText(text: string, file: string): SecretHit[] {
+  // Editors do not count a BOM as a column, so neither do we.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const raw = rawHits(text, file);
+  const lines = new LineIndex(text);
 
   raw.sort((a, b) => a.start - b.start);
   const seen = new Map<string, number>();

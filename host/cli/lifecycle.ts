@@ -43,9 +43,9 @@ export async function startHost(
 ): Promise<StartResult> {
   const existing = await tryConnect(paths);
   if (existing) return { conn: existing, started: false };
-  await mkdir(paths.logsDir, { recursive: true });
+  await mkdir(paths.logsDir, { recursive: true, mode: 0o700 });
   const outFile = join(paths.logsDir, 'host.out');
-  const out = await open(outFile, 'a');
+  const out = await open(outFile, 'a', 0o600);
   const args = [...HOST_NODE_FLAGS, join(__dirname, 'host.js'), '--workspace', paths.workspace, '--launched-by', 'cli'];
   if (opts.mode) args.push('--mode', opts.mode);
   const child = spawn(process.execPath, args, {

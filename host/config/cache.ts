@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedConfig } from '../../common/configSchema';
 import type { ConfigIssue } from '../../common/model';
+import { parseOffThread } from './parseWorker';
+import { readConfigText } from './readConfig';
 
 export type ConfigLoad = { exists: boolean } & (
   { ok: true; config: ResolvedConfig; issues: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] }
@@ -39,21 +41,21 @@ export function loadValidator(): Promise<Validator> {
 }
 
 /**
- * Validates `file`, through the cache when one is given. Never throws on bad input. `validator`
- * is how the validator is loaded (tests count the loads: a hit must not load it).
+ * Validates `file`, through the cache when one is given. Never throws on bad input. `offThread`
+ * (a reload, while the host serves requests): the parse runs in a worker thread (parseWorker.ts).
+ * `validator` is how the validator is loaded on this thread (tests count the loads: a hit must not
+ * load it).
  */
 export async function loadConfigCached(
   file: string,
   cache: ConfigCache | undefined,
+  offThread = false,
   validator: () => Promise<Validator> = loadValidator,
 ): Promise<ConfigLoad> {
-  let text: string | undefined;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    // a missing file means the built-in default; any other read error is reported by the loader
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return full(file, validator);
-  }
+  const read = await readConfigText(file);
+  // too large, not UTF-8, unreadable: refused before the parser (or zod) is even loaded
+  if (read.kind === 'refused') return { exists: true, ok: false, issues: [read.issue] };
+  const text = read.kind === 'text' ? read.text : undefined;
   const entry = cache ? join(cache.dir, `config-${key(cache.build, text)}.json`) : undefined;
   if (entry) {
     try {
@@ -63,26 +65,24 @@ export async function loadConfigCached(
       // no entry yet (or a damaged one): validate
     }
   }
-  const v = await validator();
   let result: ConfigLoad;
-  if (text === undefined) {
+  // a deleted file (text undefined) is resolved there too: loading zod here would block as long
+  const worker = offThread ? parseOffThread(text, file) : undefined;
+  if (worker) {
+    const r = await worker;
+    const exists = text !== undefined;
+    result = r.ok ? { exists, ok: true, config: r.config, issues: r.issues } : { exists, ok: false, issues: r.issues };
+  } else if (text === undefined) {
+    const v = await validator();
     result = { exists: false, ok: true, config: v.resolveConfig(v.DEFAULT_CONFIG_FILE), issues: [] };
   } else {
-    const r = v.parseConfigText(text, file);
+    const r = (await validator()).parseConfigText(text, file);
     result = r.ok
       ? { exists: true, ok: true, config: r.config, issues: r.issues }
       : { exists: true, ok: false, issues: r.issues };
   }
   if (entry) await store(entry, result);
   return result;
-}
-
-/** The uncached path, for errors other than a missing file. */
-async function full(file: string, validator: () => Promise<Validator>): Promise<ConfigLoad> {
-  const r = await (await validator()).loadConfigFile(file);
-  return r.ok
-    ? { exists: r.exists, ok: true, config: r.config, issues: r.issues }
-    : { exists: r.exists, ok: false, issues: r.issues };
 }
 
 function key(build: string, text: string | undefined): string {

@@ -1,8 +1,7 @@
 // Reads and validates agentic_config.yaml: YAML → zod → semantic checks → ResolvedConfig.
 // Every problem becomes a ConfigIssue with line:column, so the same list feeds the Problems panel,
 // `agentic-bg config check` and the host's log. Nothing here throws on bad input.
-import { readFile } from 'node:fs/promises';
-import { isAlias, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { ConfigIssue } from '../../common/model';
 import {
   configFileSchema,
@@ -11,8 +10,10 @@ import {
   type RawConfigFile,
   type ResolvedConfig,
 } from '../../common/configSchema';
+import { duplicateKeyIssues } from './dupKeys';
 import { formatPath, zodToConfigIssues } from './issues';
 import { didYouMean, suggest } from './suggest';
+import { readConfigText } from './readConfig';
 import { locate, pos, type PathSeg } from './yamlPos';
 
 export type LoadResult =
@@ -35,18 +36,17 @@ export function parseConfigText(text: string, _file: string): LoadResult {
     prettyErrors: false,
     version: '1.2',
     schema: 'core',
-    uniqueKeys: true,
+    // yaml's check is quadratic in a mapping's size; dupKeys.ts does it in one pass below
+    uniqueKeys: false,
   });
   const yamlIssue = (
     severity: ConfigIssue['severity'],
     e: { code: string; message: string; pos: [number, number] },
   ): ConfigIssue => {
-    // yaml marks only the first character of a duplicate key; the key node gives its name and end.
-    const dup = e.code === 'DUPLICATE_KEY' ? keyAt(doc, e.pos[0]) : undefined;
-    const [from, to] = dup?.range ?? e.pos;
+    const [from, to] = e.pos;
     const start = pos(lc, from);
     const end = pos(lc, to);
-    const message = dup ? `duplicate key ${JSON.stringify(String(dup.value))}` : e.message;
+    const message = e.message;
     return {
       severity,
       message,
@@ -57,8 +57,12 @@ export function parseConfigText(text: string, _file: string): LoadResult {
     };
   };
   const warnings = doc.warnings.map((w) => yamlIssue('warning', w));
-  if (doc.errors.length > 0) {
-    return { ok: false, issues: [...doc.errors.map((e) => yamlIssue('error', e)), ...warnings].sort(byPosition) };
+  const dups = duplicateKeyIssues(doc, lc);
+  if (doc.errors.length > 0 || dups.length > 0) {
+    return {
+      ok: false,
+      issues: [...doc.errors.map((e) => yamlIssue('error', e)), ...dups, ...warnings].sort(byPosition),
+    };
   }
 
   let data: unknown;
@@ -124,21 +128,6 @@ function semanticIssues(raw: RawConfigFile, doc: Document, lc: LineCounter): Con
   return out;
 }
 
-/** The key scalar starting at `offset`, if any. */
-function keyAt(doc: Document, offset: number): { value: unknown; range: [number, number] } | undefined {
-  let found: { value: unknown; range: [number, number] } | undefined;
-  visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
-        found = { value: pair.key.value, range: [pair.key.range[0], pair.key.range[1]] };
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  return found;
-}
-
 function firstAlias(doc: Document, lc: LineCounter): { line?: number; column?: number } {
   let at: number | undefined;
   visit(doc, {
@@ -155,28 +144,19 @@ const errorText = (err: unknown): string => (err instanceof Error ? err.message 
 
 /** Reads `file`; a missing file means the built-in default (AgenticScrum's `saa` on save). */
 export async function loadConfigFile(file: string): Promise<{ exists: boolean } & LoadResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      return {
-        exists: false,
-        ok: true,
-        config: resolveConfig(DEFAULT_CONFIG_FILE),
-        raw: DEFAULT_CONFIG_FILE,
-        issues: [],
-      };
-    }
-    // The file is there (or something is) but cannot be read: EACCES, EISDIR, EIO, ...
+  const r = await readConfigText(file);
+  if (r.kind === 'missing') {
     return {
-      exists: true,
-      ok: false,
-      issues: [{ severity: 'error', message: `cannot read the file: ${errorText(err)}`, path: '' }],
+      exists: false,
+      ok: true,
+      config: resolveConfig(DEFAULT_CONFIG_FILE),
+      raw: DEFAULT_CONFIG_FILE,
+      issues: [],
     };
   }
-  return { exists: true, ...parseConfigText(text, file) };
+  // too large, not UTF-8, unreadable (EACCES, EISDIR, EIO, ...)
+  if (r.kind === 'refused') return { exists: true, ok: false, issues: [r.issue] };
+  return { exists: true, ...parseConfigText(r.text, file) };
 }
 
 export { formatIssue } from './formatIssue';

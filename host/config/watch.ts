@@ -6,10 +6,11 @@
 // chmod, or several renames), so they are debounced and the content is hashed: onChange runs only
 // when the bytes (or the file's existence) differ from what the last call saw.
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
 import { nullLogger, type Logger } from '../logger';
+import { MAX_CONFIG_BYTES } from './readConfig';
 
 export interface ConfigWatcher {
   /** Stops watching; no onChange runs after it returns. Safe to call unbound and more than once. */
@@ -42,6 +43,10 @@ export function watchConfig(file: string, onChange: () => void, opts: WatchOptio
   /** "missing", "unreadable:EACCES" or the sha256 of the content. */
   const fingerprint = async (): Promise<string> => {
     try {
+      // a file over the size cap is refused unread by the loader: hashing 50 MB here would hold
+      // the event loop for as long as the loader is careful not to
+      const st = await stat(path);
+      if (st.isFile() && st.size > MAX_CONFIG_BYTES) return `large:${st.size}:${st.mtimeMs}:${st.ino}`;
       return createHash('sha256')
         .update(await readFile(path))
         .digest('hex');

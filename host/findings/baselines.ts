@@ -116,9 +116,9 @@ export class Baselines {
       entries.push(...this.hidden.list({ agent: a }).map(toEntry));
       entries.push(...oldEntries.filter((e) => e.agent === a && !this.isCovered(a, e.file)));
     }
-    await mkdir(dirname(this.file), { recursive: true });
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, serializeBaseline(entries, new Date()));
+    await writeFile(tmp, serializeBaseline(entries, new Date()), { mode: 0o600 });
     await rename(tmp, this.file); // readers see the old file or the new one, never half of one
     this.cache = undefined;
     const agents: Record<string, number> = {};

@@ -12,6 +12,7 @@
 // crash parks it as interrupted. Records of one turn of the event loop share one group commit, a
 // task's puts in one group collapse to one line, and the records nobody awaits (a read task's
 // start, every finish) are lazy: they may wait a few ms for company (journal.ts).
+import { redactSecrets } from '../builtin/secretsRedact';
 import type { AgentConfig, ResolvedConfig } from '../../common/configSchema';
 import type { AttemptRecord, TaskInfo } from '../../common/model';
 import { isFinal } from '../../common/model';
@@ -214,7 +215,7 @@ export abstract class Dispatcher {
     rec.exitCode = o.exitCode;
     rec.signal = o.signal;
     if (o.reason) rec.reason = o.reason;
-    if (o.detail) rec.detail = o.detail;
+    if (o.detail) rec.detail = redactSecrets(o.detail); // agent text: the journal and clients get it
     if (o.peakRssBytes) rec.peakRssBytes = o.peakRssBytes;
     if (abortReason === 'shutdown') rec.reason = 'shutdown';
     const v = classifyOutcome(t, agent, o, abortReason, this.deps.config(), this.random, iso);

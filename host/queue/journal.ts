@@ -21,7 +21,7 @@
 //   compaction never interleaves with a write and no append is lost across the rename.
 // - Replay recovers from a torn last line (truncated away) and from corruption (the original is
 //   kept aside, the valid records are salvaged, the caller is told) — never an empty queue by surprise.
-import { mkdir, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TaskInfo } from '../../common/model';
 import { nullLogger, type Logger } from '../logger';
@@ -74,8 +74,10 @@ export class Journal {
     const logger = opts.logger ?? nullLogger;
     const durable = opts.durable ?? true;
     const dir = dirname(file);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     await ensureGitignore(dir);
+    // a journal left 0644 by an older host holds agents' task details: owner only
+    await chmod(file, 0o600).catch(() => undefined);
     // A compaction that crashed before its rename leaves its temp file; the journal itself is intact.
     await rm(tmpPath(file), { force: true });
 

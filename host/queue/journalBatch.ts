@@ -63,7 +63,7 @@ export const SYNC_ON_WRITE = constants.O_DSYNC !== undefined;
 /** append-only; durable: O_DSYNC, so every write is on stable storage when it returns */
 export function openForAppend(file: string, durable: boolean): Promise<FileHandle> {
   const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = constants;
-  return durable && SYNC_ON_WRITE ? open(file, O_WRONLY | O_APPEND | O_CREAT | O_DSYNC, 0o666) : open(file, 'a');
+  return durable && SYNC_ON_WRITE ? open(file, O_WRONLY | O_APPEND | O_CREAT | O_DSYNC, 0o600) : open(file, 'a', 0o600);
 }
 
 /** what the record holds: the task as it is now (its attempt records are updated in place later) */

@@ -11,7 +11,7 @@ export function tmpPath(file: string): string {
 /** `.agentic/` must never be committed by accident: it ignores itself. */
 export async function ensureGitignore(dir: string): Promise<void> {
   try {
-    await writeFile(join(dir, '.gitignore'), '*\n', { flag: 'wx' });
+    await writeFile(join(dir, '.gitignore'), '*\n', { flag: 'wx', mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
@@ -42,7 +42,7 @@ export async function writeAtomic(
 ): Promise<void> {
   const tmp = tmpPath(file);
   try {
-    const h = await open(tmp, 'w');
+    const h = await open(tmp, 'w', 0o600);
     try {
       await h.writeFile(text, 'utf8');
       if (durable) {

@@ -3,6 +3,7 @@
 // See ARCHITECTURE.md: The life of a task, step 7.
 import type { AgentConfig, ResolvedConfig } from '../../common/configSchema';
 import type { TaskInfo, TaskState } from '../../common/model';
+import { redactLines, redactSecrets } from '../builtin/secretsRedact';
 import { nextRetryDelay } from './backoff';
 import type { RunOutcome } from './schedulerTypes';
 
@@ -30,8 +31,9 @@ export function classifyOutcome(
     pid: undefined,
     finishedAt,
     reason: o.reason,
-    detail: o.detail,
-    outputTail: o.outputTail,
+    // what an agent printed reaches the journal, clients and `tasks` through these: never a secret
+    detail: o.detail === undefined ? undefined : redactSecrets(o.detail),
+    outputTail: o.outputTail && redactLines(o.outputTail),
   };
   if (abortReason === 'shutdown') {
     const state = agent.effects === 'write' ? 'interrupted' : 'queued';
@@ -58,7 +60,7 @@ export function classifyOutcome(
   }
   if (o.exitCode === 2 && !o.reason) {
     base.reason = 'usage_error';
-    base.detail = o.detail ?? 'exit code 2: configuration or usage error (not retried)';
+    base.detail = base.detail ?? 'exit code 2: configuration or usage error (not retried)';
     return { state: 'failed', patch: base, failed: true };
   }
   if (

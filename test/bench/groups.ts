@@ -1,5 +1,6 @@
 // The figure groups, in the order they run. Each group starts what it needs (hosts, redis-server,
 // helper processes) and stops it before the next begins, so groups never disturb each other.
+import { configFigures } from './figures/config';
 import { dispatchFigures } from './figures/dispatch';
 import { doctorFigures } from './figures/doctor';
 import { isolationFigures } from './figures/isolation';
@@ -21,6 +22,7 @@ export const GROUPS: Record<string, (m: Mode) => Promise<Figure[]>> = {
   doctor: doctorFigures,
   isolation: isolationFigures,
   sandbox: sandboxFigures,
+  config: configFigures,
 };
 
 /** the keys each group reports: filled with null (and the error) when a group crashes */
@@ -44,4 +46,5 @@ export const KEYS: Record<string, string[]> = {
   doctor: ['doctor_ms'],
   isolation: ['worktree_setup_ms', 'apply_ms'],
   sandbox: ['sandbox_spawn_overhead_ms'],
+  config: ['status_ms_during_huge_reload'],
 };

@@ -102,6 +102,58 @@ background:
   );
 
   it(
+    'an agent that ignores SIGTERM gets no 2 s grace to keep growing: it ends near its limit, not several times it',
+    T,
+    async () => {
+      const marker = uniqueMarker('hogterm');
+      const rssFile = join(tmpdir(), `${marker}.rss`);
+      // 200 MB/s: through a 2 s grace it would reach its 600 MB cap, six times the limit
+      const w = ws(
+        yaml(`
+background:
+  agents:
+    hog:
+      command: ["${NODE}", "${agent('memhog.js')}", "${marker}", "--step", "10", "--every", "50", "--max", "600", "--ignore-term", "--rss-file", "${rssFile}"]
+      max_memory: 100MB
+      retry_attempts: 0
+`),
+      );
+      assert.equal((await cli(w, ['start'])).code, 0);
+      const t = await cliJson<TaskInfo>(w, ['submit', '--agent', 'hog', '--task', 't', '--wait']);
+      assert.equal(t.reason, 'memory_limit', t.detail);
+      assert.deepEqual(await pidsWithMarker(marker), []);
+      const last = Number(readFileSync(rssFile, 'utf8'));
+      rmSync(rssFile, { force: true });
+      console.log(
+        `# SIGTERM ignored: last RSS the hog saw ${Math.round(last / 1e6)}MB (limit 100MB, load ${loadavg()})`,
+      );
+      assert.ok(last < 300e6, `grew to ${Math.round(last / 1e6)}MB after crossing a 100MB limit`);
+    },
+  );
+
+  it('a persistent agent that ignores SIGTERM is killed near its limit too (memory kill grace)', T, async () => {
+    const rssFile = join(tmpdir(), `${uniqueMarker('phog')}.rss`);
+    const w = ws(
+      yaml(`
+background:
+  agents:
+    phog:
+      command: ["${NODE}", "${agent('persistent-memhog.js')}", "${rssFile}"]
+      persistent: true
+      max_memory: 100MB
+      retry_attempts: 0
+`),
+    );
+    assert.equal((await cli(w, ['start'])).code, 0);
+    const t = await cliJson<TaskInfo>(w, ['submit', '--agent', 'phog', '--task', 't', '--wait']);
+    assert.equal(t.reason, 'memory_limit', t.detail);
+    const last = Number(readFileSync(rssFile, 'utf8'));
+    rmSync(rssFile, { force: true });
+    console.log(`# persistent, SIGTERM ignored: last RSS ${Math.round(last / 1e6)}MB (limit 100MB, load ${loadavg()})`);
+    assert.ok(last < 300e6, `grew to ${Math.round(last / 1e6)}MB after crossing a 100MB limit`);
+  });
+
+  it(
     'the whole tree counts: children that allocate take the group over while every process alone is under',
     T,
     async () => {

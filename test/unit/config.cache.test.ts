@@ -28,7 +28,7 @@ describe('config cache', () => {
   /** loadConfigCached, and how many times it loaded the validator */
   const load = async (file: string, c: Parameters<typeof loadConfigCached>[1]) => {
     const before = loads;
-    const result = await loadConfigCached(file, c, counted);
+    const result = await loadConfigCached(file, c, false, counted);
     return { result, loads: loads - before };
   };
 

@@ -10,6 +10,7 @@ import {
   fmtLimit,
   initialThrottle,
   memoryDetail,
+  memoryKillGraceMs,
   memoryStep,
   throttleStep,
   type CpuSample,
@@ -148,6 +149,13 @@ describe('throttleStep', () => {
 });
 
 describe('memory', () => {
+  it('a memory kill gets a short grace just over the limit and none far over it (never the 2 s of a timeout)', () => {
+    assert.equal(memoryKillGraceMs(101e6, 100e6), 250);
+    assert.equal(memoryKillGraceMs(149e6, 100e6), 250);
+    assert.equal(memoryKillGraceMs(150e6, 100e6), 0);
+    assert.equal(memoryKillGraceMs(900e6, 100e6), 0);
+  });
+
   it('tracks the peak; over means strictly more than the limit', () => {
     let m = { peakBytes: 0, exceeded: false };
     m = memoryStep(m, 80e6, 100e6);

@@ -2,7 +2,7 @@
 // workspace's config variants, and host queries through the extension's own client.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { AgenticApi } from '../../../src/api';
+import type { AgenticTestApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import type { TaskInfo } from '../../../common/model';
 import { ListTasksRequest } from '../../../common/protocol';
@@ -10,10 +10,13 @@ import { until } from '../../support/wait';
 
 export const EXT_ID = 'agentic.agentic-background';
 
-export async function getApi(): Promise<AgenticApi> {
-  const ext = vscode.extensions.getExtension<AgenticApi>(EXT_ID);
+export async function getApi(): Promise<AgenticTestApi> {
+  const ext = vscode.extensions.getExtension<AgenticTestApi>(EXT_ID);
   assert.ok(ext, `extension ${EXT_ID} is not loaded`);
-  return ext.activate();
+  const api = await ext.activate();
+  // the hooks exist only in ExtensionMode.Test (src/api.ts): the suite must be run as a test
+  assert.ok(typeof api.setApprovalPrompt === 'function', 'the test hooks are missing: not in ExtensionMode.Test?');
+  return api;
 }
 
 export { sleep } from '../../support/wait';
@@ -38,7 +41,7 @@ export function fileUri(rel: string): vscode.Uri {
   return vscode.Uri.joinPath(folder().uri, rel);
 }
 
-export async function connectedSession(api: AgenticApi, timeoutMs = 30_000): Promise<Session> {
+export async function connectedSession(api: AgenticTestApi, timeoutMs = 30_000): Promise<Session> {
   return waitFor(
     'the host to be attached',
     () => {

@@ -2,12 +2,12 @@
 // Code's Node (--launched-by extension --require-approval), attaches, and fills its views.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { AgenticApi } from '../../../src/api';
+import type { AgenticTestApi } from '../../../src/api';
 import type { AgentNode } from '../../../src/views/agentsView';
 import { connectedSession, getApi, waitFor } from '../lib/helpers';
 
 suite('activation and views', () => {
-  let api: AgenticApi;
+  let api: AgenticTestApi;
 
   suiteSetup(async () => {
     api = await getApi();

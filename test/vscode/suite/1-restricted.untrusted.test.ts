@@ -3,7 +3,7 @@
 // and the built-in secrets agent still runs on save while a configured agent's trigger submits nothing.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { AgenticApi } from '../../../src/api';
+import type { AgenticTestApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import type { AgentNode } from '../../../src/views/agentsView';
 import { SubmitRequest } from '../../../common/protocol';
@@ -21,7 +21,7 @@ const WITH_CONTROL = withSlow().replace(
 );
 
 suite('restricted mode (untrusted workspace)', () => {
-  let api: AgenticApi;
+  let api: AgenticTestApi;
   let s: Session;
 
   suiteSetup(async () => {

@@ -3,13 +3,13 @@
 // the run saw; saving one file 20 times in 2 s runs the agent at most twice.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { AgenticApi } from '../../../src/api';
+import type { AgenticTestApi } from '../../../src/api';
 import { connectedSession, fileUri, getApi, waitFor } from '../lib/helpers';
 
 const SECRET_LINE = 'AWS_ACCESS_KEY_ID = "AKIAZ7QX4MT2LW9RB3KD"\n';
 
 suite('findings on save', () => {
-  let api: AgenticApi;
+  let api: AgenticTestApi;
 
   suiteSetup(async () => {
     api = await getApi();

@@ -3,20 +3,20 @@
 // the status bar busy and is cancelled from the Tasks view; a task's log opens from its row.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { AgenticApi } from '../../../src/api';
+import type { AgenticTestApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import type { SubmitRequest } from '../../../common/protocol';
 import type { TaskNode } from '../../../src/views/tasksView';
 import { connectedSession, fileUri, getApi, idle, sleep, tasks, waitFor, withSlow, writeConfig } from '../lib/helpers';
 
-function taskNode(api: AgenticApi, id: string): TaskNode | undefined {
+function taskNode(api: AgenticTestApi, id: string): TaskNode | undefined {
   for (const g of api.tasksView.getChildren())
     for (const t of api.tasksView.getChildren(g)) if (t.kind === 'task' && t.task.id === id) return t;
   return undefined;
 }
 
 suite('approval, batching, cancel', () => {
-  let api: AgenticApi;
+  let api: AgenticTestApi;
   let s: Session;
   const prompts: Array<{ id: string; detail: string }> = [];
   let answer: 'approve' | 'deny' = 'approve';

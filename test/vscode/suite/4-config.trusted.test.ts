@@ -2,7 +2,7 @@
 // line and column, shows as a diagnostic on the YAML file and goes away when the file is fixed.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { AgenticApi } from '../../../src/api';
+import type { AgenticTestApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import {
   BASE_CONFIG,
@@ -16,7 +16,7 @@ import {
 } from '../lib/helpers';
 
 suite('config validation', () => {
-  let api: AgenticApi;
+  let api: AgenticTestApi;
   let s: Session;
   const configUri = () => fileUri('agentic_config.yaml');
 

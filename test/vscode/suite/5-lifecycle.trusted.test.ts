@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import { execFile } from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { AgenticApi } from '../../../src/api';
+import type { AgenticTestApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import { SubmitRequest } from '../../../common/protocol';
 import { BASE_CONFIG, connectedSession, getApi, idle, sleep, waitFor, writeConfig } from '../lib/helpers';
@@ -30,7 +30,7 @@ const WITH_BUSY = BASE_CONFIG.replace(
 );
 
 suite('host lifecycle', () => {
-  let api: AgenticApi;
+  let api: AgenticTestApi;
   let s: Session;
 
   suiteSetup(async function () {
