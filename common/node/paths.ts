@@ -41,7 +41,9 @@ export function runtimeCandidates(env: NodeJS.ProcessEnv = process.env): string[
   const own = `agentic-bg-${uid()}`;
   const out: string[] = [];
   if (env.XDG_RUNTIME_DIR) out.push(join(env.XDG_RUNTIME_DIR, 'agentic-bg'));
-  out.push(join(tmpdir(), own));
+  // os.tmpdir() of the given environment, not necessarily of this process
+  const tmp = env === process.env ? tmpdir() : (env.TMPDIR || env.TMP || env.TEMP || '/tmp').replace(/(.)\/+$/, '$1');
+  out.push(join(tmp, own));
   if (!out.includes(join('/tmp', own))) out.push(join('/tmp', own));
   return out;
 }

@@ -17,7 +17,8 @@ export function listeningInodes(procNetUnix: string, abstractName: string): numb
   for (const line of procNetUnix.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
     // Num RefCount Protocol Flags Type St Inode Path
-    if (f.length < 8 || f[7] !== want) continue;
+    // libuv binds an abstract name with the whole sun_path, padded with NULs (shown as @)
+    if (f.length < 8 || f[7]!.replace(/@+$/, '') !== want) continue;
     if ((parseInt(f[3]!, 16) & ACCEPTCON) === 0) continue;
     const inode = Number(f[6]);
     if (Number.isInteger(inode) && inode > 0) out.push(inode);
@@ -25,17 +26,26 @@ export function listeningInodes(procNetUnix: string, abstractName: string): numb
   return out;
 }
 
+/**
+ * From /proc/PID/status: the owner of /proc/PID is root for a process that changed its uid (it is
+ * no longer "dumpable"), so it cannot tell who that process is.
+ */
+async function effectiveUid(pid: string): Promise<number> {
+  const m = /^Uid:\s+\d+\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`/proc/${pid}/status has no Uid line`);
+  return Number(m[1]);
+}
+
 async function holderOf(inodes: Set<number>, me: number): Promise<{ pid: number; uid: number } | undefined> {
   const wanted = new Set([...inodes].map((i) => `socket:[${i}]`));
   for (const d of await readdir('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const owner = (await stat(`/proc/${d}`)).uid;
       // another user's fd table is closed to us unless we are root: no need to try
-      if (owner !== me && me !== 0) continue;
+      if (me !== 0 && (await stat(`/proc/${d}`)).uid !== me) continue;
       for (const fd of await readdir(`/proc/${d}/fd`)) {
         const target = await readlink(`/proc/${d}/fd/${fd}`).catch(() => '');
-        if (wanted.has(target)) return { pid: Number(d), uid: owner };
+        if (wanted.has(target)) return { pid: Number(d), uid: await effectiveUid(d) };
       }
     } catch {
       // the process went away, or its fds are closed to us
