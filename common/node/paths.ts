@@ -1,9 +1,9 @@
 // Where a workspace's host lives: a per-user 0700 runtime directory holding the socket, the token
-// (0600), the host info file and the lock key, under a short hashed name so the socket path stays
+// (0600) and the host info file, under a short hashed name so the socket path stays
 // under the sun_path limit; and the workspace's own .agentic/ directory (journal, logs).
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, realpath, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 export interface HostPaths {
@@ -15,7 +15,13 @@ export interface HostPaths {
   socket: string;
   token: string;
   info: string; // JSON: pid, startTime, socket, version, launchedBy, stopping?
-  lockKey: string; // per-user secret the lock's abstract socket names are derived from (Linux)
+  /**
+   * Where the per-user secret the lock's abstract names derive from is kept (Linux), best first:
+   * under the home directory, which does not depend on the environment (two hosts of one
+   * workspace started with different XDG_RUNTIME_DIRs must still meet at one lock name); the
+   * runtime dir when the home is not writable.
+   */
+  lockKeys: string[];
   lockFile: string; // lock file (other platforms)
   dataDir: string; // <workspace>/.agentic
   journal: string;
@@ -75,6 +81,16 @@ export function pickRuntimeDir(
   throw new Error(`no runtime directory leaves room for the socket: ${skipped.join('; ')}`);
 }
 
+/** From the password database, not $HOME: the same for every process of this user. */
+function homeKey(): string[] {
+  try {
+    const home = userInfo().homedir;
+    return home && home.startsWith('/') && home !== '/' ? [join(home, '.cache', 'agentic-bg', 'lock.key')] : [];
+  } catch {
+    return [];
+  }
+}
+
 export function hostPaths(workspace: string, env: NodeJS.ProcessEnv = process.env): HostPaths {
   const hash = createHash('sha256').update(workspace).digest('hex').slice(0, 16);
   const dataDir = join(workspace, '.agentic');
@@ -92,7 +108,7 @@ export function hostPaths(workspace: string, env: NodeJS.ProcessEnv = process.en
     socket: picked.socketPath,
     token: join(runtimeDir, `${hash}.token`),
     info: join(runtimeDir, `${hash}.json`),
-    lockKey: join(runtimeDir, 'lock.key'),
+    lockKeys: [...homeKey(), join(runtimeDir, 'lock.key')],
     lockFile: join(runtimeDir, `${hash}.lock`),
     dataDir,
     journal: join(dataDir, 'queue.jsonl'),

@@ -1,8 +1,8 @@
 // One host per workspace. On Linux the lock is an abstract Unix socket bound by the host: the
 // kernel releases it the instant the process dies (kill -9 included), so there is no stale lock to
 // judge and no pid to misread. Abstract names are open to every local user, so the name is not
-// computable by another user: it is an HMAC of the workspace hash under a per-user key kept in the
-// 0700 runtime dir. A name can still be seen in /proc/net/unix while a host holds it, and bound by
+// computable by another user: it is an HMAC of the workspace hash under a per-user key kept in a
+// private dir (HostPaths.lockKeys). A name can still be seen in /proc/net/unix while a host holds it, and bound by
 // someone else once that host is gone; so a name found taken is judged by its holder's uid
 // (socketOwner.ts): our own → another host runs; another user's → that name is skipped for the
 // next one derived from the key, up to LOCK_NAMES.
@@ -10,7 +10,8 @@
 // that pid is dead.
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
-import { link, lstat, open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { uid } from '../../common/node/paths';
 import { abstractSocketHolder, type SocketHolder } from './socketOwner';
 
@@ -38,8 +39,31 @@ export class LockSquattedError extends Error {
 
 export const LOCK_NAMES = 8;
 
-/** The per-user lock key: created once (atomically, complete) and then only read. */
-export async function lockKey(file: string): Promise<Buffer> {
+// a place we cannot write to: the next one is tried
+const UNUSABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR']);
+
+/** The per-user lock key from the first of `files` that can hold it (HostPaths.lockKeys). */
+export async function lockKey(files: readonly string[]): Promise<Buffer> {
+  const tried: string[] = [];
+  for (const file of files) {
+    try {
+      return await keyAt(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!code || !UNUSABLE.has(code)) throw err;
+      tried.push(`${file}: ${code}`);
+    }
+  }
+  throw new Error(`no place to keep the lock key (${tried.join('; ')})`);
+}
+
+/** Created once (atomically, complete) in a private dir of ours, then only read. */
+async function keyAt(file: string): Promise<Buffer> {
+  const dir = dirname(file);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await lstat(dir);
+  if (!st.isDirectory() || st.uid !== uid() || (st.mode & 0o022) !== 0)
+    throw new Error(`${dir} is not a private directory of this user; the lock key cannot be kept there`);
   for (let i = 0; i < 3; i++) {
     try {
       const st = await lstat(file);
@@ -154,7 +178,11 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-export async function acquireHostLock(paths: { hash: string; lockKey: string; lockFile: string }): Promise<HostLock> {
+export async function acquireHostLock(paths: {
+  hash: string;
+  lockKeys: readonly string[];
+  lockFile: string;
+}): Promise<HostLock> {
   if (process.platform !== 'linux') return lockFile(paths.lockFile);
-  return lockAbstract(await lockKey(paths.lockKey), paths.hash);
+  return lockAbstract(await lockKey(paths.lockKeys), paths.hash);
 }

@@ -64,7 +64,7 @@ describe('another user: the lock', () => {
     assert.equal((await cli(w, ['start'])).code, 0); // creates the per-user lock key
     assert.equal((await cli(w, ['stop'])).code, 0);
     const paths = hostPaths(w);
-    const seen = lockName(await lockKey(paths.lockKey), paths.hash, 0);
+    const seen = lockName(await lockKey(paths.lockKeys), paths.hash, 0);
     assert.match(readFileSync('/proc/net/unix', 'utf8'), /agentic-bg-/); // other hosts of this run may be listed
     const a = as(SQUAT, { NAMES: seen });
     await a.line(/^ready$/);
@@ -92,7 +92,7 @@ describe('another user: the lock', () => {
     assert.equal((await cli(w, ['start'])).code, 0);
     assert.equal((await cli(w, ['stop'])).code, 0);
     const paths = hostPaths(w);
-    const key = await lockKey(paths.lockKey);
+    const key = await lockKey(paths.lockKeys);
     const names = Array.from({ length: LOCK_NAMES }, (_, i) => lockName(key, paths.hash, i));
     const a = as(SQUAT, { NAMES: names.join(',') });
     await a.line(/^ready$/);

@@ -8,7 +8,10 @@ import { FrameScanner, MAX_HEADER_BYTES } from '../../host/frameScanner';
 import { connectionLimits, DEFAULT_LIMITS } from '../../host/connectionGate';
 import { listeningInodes } from '../../host/daemon/socketOwner';
 import { hostPaths, MAX_SOCKET_PATH_BYTES, pickRuntimeDir, runtimeCandidates } from '../../common/node/paths';
-import { lockName } from '../../host/daemon/lock';
+import { lockKey, lockName } from '../../host/daemon/lock';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const frame = (body: string) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
@@ -104,7 +107,7 @@ describe('runtime dir', () => {
     const xdg = '/run/' + 'x'.repeat(112);
     const p = hostPaths('/w', { XDG_RUNTIME_DIR: xdg, TMPDIR: '/t' });
     assert.equal(p.runtimeDir, `/t/agentic-bg-${process.getuid?.() ?? 0}`);
-    for (const f of [p.socket, p.token, p.info, p.lockKey]) assert.ok(f.startsWith(p.runtimeDir + '/'), f);
+    for (const f of [p.socket, p.token, p.info, p.lockKeys.at(-1)!]) assert.ok(f.startsWith(p.runtimeDir + '/'), f);
     assert.ok(Buffer.byteLength(p.socket) <= MAX_SOCKET_PATH_BYTES);
   });
 });
@@ -117,5 +120,37 @@ describe('lock names', () => {
     assert.equal(names.size, 4);
     assert.equal(lockName(k1, 'h', 0), lockName(Buffer.alloc(32, 1), 'h', 0));
     for (const n of names) assert.match(n, /^agentic-bg-[0-9a-f]{32}$/);
+  });
+});
+
+describe('lock key', () => {
+  test('created once however many hosts ask at once, 0600, in the first place that can hold it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agbg-key-'));
+    try {
+      writeFileSync(join(dir, 'a-file'), '');
+      const files = [join(dir, 'a-file', 'sub', 'lock.key'), join(dir, 'k', 'lock.key')]; // ENOTDIR, then fine
+      const keys = await Promise.all(Array.from({ length: 8 }, () => lockKey(files)));
+      for (const k of keys) assert.deepEqual(k, keys[0]);
+      assert.equal(keys[0]!.length, 32);
+      assert.equal(statSync(files[1]!).mode & 0o777, 0o600);
+      assert.equal(statSync(join(dir, 'k')).mode & 0o777, 0o700);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a key file others could write, or one that is not a key, is an error naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agbg-key-'));
+    try {
+      const file = join(dir, 'lock.key');
+      await lockKey([file]);
+      chmodSync(file, 0o644);
+      await assert.rejects(lockKey([file]), new RegExp(`${file} is not a private file of this user`));
+      chmodSync(file, 0o600);
+      chmodSync(dir, 0o777);
+      await assert.rejects(lockKey([file]), new RegExp(`${dir} is not a private directory of this user`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
