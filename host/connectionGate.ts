@@ -11,7 +11,7 @@ export interface ConnectionLimits {
   maxPreAuthFrameBytes: number;
   /** a connection that has not said hello by then is closed */
   helloTimeoutMs: number;
-  /** connections waiting for their hello; one more closes the oldest of them */
+  /** connections waiting for their hello; see pendingVictim for who goes when one more comes */
   maxPending: number;
   /** authenticated clients; hello is refused beyond (common/protocol.ts ErrorCodes.TooManyClients) */
   maxClients: number;
@@ -22,7 +22,7 @@ export interface ConnectionLimits {
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxPreAuthFrameBytes: 64 * 1024,
   helloTimeoutMs: 10_000,
-  maxPending: 32,
+  maxPending: 256,
   maxClients: 256,
   backlog: 511,
 };
@@ -51,6 +51,29 @@ export function connectionLimits(env: NodeJS.ProcessEnv): ConnectionLimits {
 interface Pending {
   sock: Socket;
   timer: NodeJS.Timeout;
+  since: number;
+}
+
+/**
+ * A client says hello within milliseconds of connecting, so a connection still waiting after
+ * STALE_PENDING_MS is most likely one that never will.
+ */
+export const STALE_PENDING_MS = 1000;
+
+/**
+ * Who is closed when a connection arrives with `pending` already waiting for hello (the oldest
+ * first waited since `oldestSince`): nobody under the cap; the oldest when it has waited long
+ * enough to be idle junk; else the newcomer, so a burst of real clients (100 `tasks/wait` at
+ * once) never loses one that is about to say hello.
+ */
+export function pendingVictim(
+  pending: number,
+  oldestSince: number | undefined,
+  now: number,
+  maxPending: number,
+): 'none' | 'oldest' | 'new' {
+  if (pending < maxPending) return 'none';
+  return oldestSince !== undefined && now - oldestSince >= STALE_PENDING_MS ? 'oldest' : 'new';
 }
 
 export class PreAuthGate {
@@ -68,12 +91,19 @@ export class PreAuthGate {
 
   /** Watches a new connection until `authed` is called (after a good hello) or it closes. */
   admit(sock: Socket): { authed(): void } {
-    if (this.pending.size >= this.limits.maxPending) {
-      const oldest = this.pending.values().next().value as Pending;
-      this.drop(oldest, `over ${this.limits.maxPending} connections waiting for host/hello: the oldest is closed`);
+    const now = Date.now();
+    const oldest = this.pending.values().next().value as Pending | undefined;
+    const victim = pendingVictim(this.pending.size, oldest?.since, now, this.limits.maxPending);
+    const over = `over ${this.limits.maxPending} connections waiting for host/hello`;
+    if (victim === 'oldest') this.drop(oldest!, `${over}: the oldest (idle ${now - oldest!.since} ms) is closed`);
+    if (victim === 'new') {
+      this.logger.warn('refused a connection', { why: `${over}, none idle for ${STALE_PENDING_MS} ms` });
+      sock.destroy();
+      return { authed: () => undefined };
     }
     const scanner = new FrameScanner(this.limits.maxPreAuthFrameBytes);
     const p: Pending = {
+      since: now,
       sock,
       timer: setTimeout(
         () => this.drop(p, `no host/hello within ${this.limits.helloTimeoutMs} ms`),

@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     lock = await acquireHostLock(paths);
   } catch (err) {
     if (err instanceof LockHeldError) {
-      process.stdout.write(`already running for ${workspace} (socket ${paths.socket})\n`);
+      process.stdout.write(`already running for ${workspace} (${err.detail}; socket ${paths.socket})\n`);
       process.exit(0);
     }
     if (err instanceof LockSquattedError) fail(err.message, 1);

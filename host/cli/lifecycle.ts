@@ -8,8 +8,8 @@ import { ResponseError } from 'vscode-jsonrpc/node';
 import * as P from '../../common/protocol';
 import { connectHost, HostNotRunningError, type HostConnection } from '../../common/node/connect';
 import { pidAlive } from '../daemon/lock';
-import { procStartTime } from '../agents/processTree';
-import type { HostPaths } from '../../common/node/paths';
+import { procEnv, procStartTime } from '../agents/processTree';
+import { hostPaths, type HostPaths } from '../../common/node/paths';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -86,6 +86,7 @@ export async function startHost(
   let child = await spawnHost(paths, outFile, opts.mode);
   const timeoutMs = opts.timeoutMs ?? 15_000;
   let deadline = Date.now() + timeoutMs;
+  let lostAt: number | undefined;
   while (Date.now() < deadline) {
     const conn = await attach();
     if (conn) return { conn, started: conn.hello.pid === child.pid };
@@ -94,7 +95,8 @@ export async function startHost(
       throw new Error(`the host exited with code ${child.exited} before it was ready:\n${tail}`);
     }
     if (child.exited === 0) {
-      // ours lost the lock: to a host starting now (it answers soon), or to one stopping now
+      // ours lost the lock: to a host starting now (it answers soon), or to one stopping now,
+      // or to one whose socket is somewhere else
       const stopping = await stoppingHost(paths);
       if (stopping) {
         await awaitStopped(stopping, say);
@@ -102,10 +104,45 @@ export async function startHost(
         deadline = Date.now() + timeoutMs;
         continue;
       }
+      lostAt ??= Date.now();
+      if (Date.now() - lostAt > ELSEWHERE_AFTER_MS) {
+        const other = await hostElsewhere(paths, outFile);
+        if (other) throw new Error(other);
+      }
     }
     await sleep(child.exited === 0 ? 100 : 30);
   }
   throw new Error(`the host did not answer within ${Math.round(timeoutMs / 1000)}s; see ${outFile}`);
+}
+
+/** a host that won the lock but has not answered by then is looked for elsewhere */
+const ELSEWHERE_AFTER_MS = 2000;
+
+/**
+ * The lock is per user and workspace, the socket per runtime dir: a host started with another
+ * XDG_RUNTIME_DIR or TMPDIR holds the lock with its socket out of our sight. Our host's last words
+ * (main.ts: "already running for W (pid N; …)") name it; its environment says where it listens.
+ */
+async function hostElsewhere(paths: HostPaths, outFile: string): Promise<string | undefined> {
+  const text = await readFile(outFile, 'utf8').catch(() => '');
+  const lines = text.trimEnd().split('\n').slice(-20).reverse();
+  const pid = Number(lines.map((l) => /^already running for .* \(pid (\d+);/.exec(l)?.[1]).find(Boolean));
+  if (!pid || !pidAlive(pid)) return undefined;
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ['XDG_RUNTIME_DIR', 'TMPDIR'] as const) {
+    const v = await procEnv(pid, k);
+    if (v !== undefined) env[k] = v;
+  }
+  const theirs = hostPaths(paths.workspace, env).socket;
+  if (theirs === paths.socket) return undefined;
+  const where = Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return (
+    `a host (pid ${pid}) already runs for ${paths.workspace}, listening on ${theirs}: it was started with ` +
+    `another runtime dir (${where || 'neither XDG_RUNTIME_DIR nor TMPDIR set'}). Run agentic-bg with the same ` +
+    `XDG_RUNTIME_DIR and TMPDIR, or stop that host (kill ${pid})`
+  );
 }
 
 async function spawnHost(

@@ -7,10 +7,11 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { connectHost } from '../../common/node/connect';
 import { hostPaths, MAX_SOCKET_PATH_BYTES } from '../../common/node/paths';
 import * as P from '../../common/protocol';
-import { cleanup, cli, hostInfo, makeWorkspace, RUNTIME } from './helpers';
+import { cleanup, cli, hostInfo, makeWorkspace, pidsWithMarker, RUNTIME, until } from './helpers';
 
 const made: string[] = [];
 const sockets: Socket[] = [];
@@ -103,15 +104,32 @@ describe('connections before host/hello', () => {
     conn.close();
   });
 
-  it('connections waiting for hello are capped: the oldest goes, a real client still gets in', async () => {
+  it('connections waiting for hello are capped: an idle one goes, a real client still gets in', async () => {
     const w = await hostWith({ ...NO_DEADLINE, AGENTIC_MAX_PENDING_CONNECTIONS: '4' });
     const idle = [];
     for (let i = 0; i < 4; i++) idle.push(await open(w));
-    const first = closedByHost(idle[0]!, 15_000);
-    const r = await cli(w, ['status']);
-    assert.equal(r.code, 0, r.stderr);
+    const first = closedByHost(idle[0]!, 30_000);
+    // refused while the waiting ones may be real clients about to say hello; once the oldest has
+    // idled a while (STALE_PENDING_MS), it makes room
+    await until(async () => (await cli(w, ['status'])).code === 0, 20_000, 'status to get in');
     await first;
     assert.equal(idle[3]!.destroyed, false);
+    assert.match(
+      readFileSync(join(hostPaths(w).logsDir, 'host.log'), 'utf8'),
+      /over 4 connections waiting for host\/hello: the oldest \(idle \d+ ms\) is closed/,
+    );
+  });
+
+  it('a burst of 150 clients connected before any says hello all get in (the default cap)', async () => {
+    const w = await hostWith({});
+    const token = readFileSync(hostPaths(w).token, 'utf8');
+    const socks = await Promise.all(Array.from({ length: 150 }, () => open(w)));
+    const hellos = socks.map((s) => {
+      const c = createMessageConnection(new SocketMessageReader(s), new SocketMessageWriter(s));
+      c.listen();
+      return c.sendRequest(P.HelloRequest.type.method, { protocolVersion: P.PROTOCOL_VERSION, token, client: 'burst' });
+    });
+    assert.equal((await Promise.all(hellos)).length, 150);
   });
 
   it('authenticated clients are capped, with a clear refusal', async () => {
@@ -154,6 +172,28 @@ describe('connections before host/hello', () => {
 });
 
 describe('runtime dir', () => {
+  it('a host started with another runtime dir stays the only one, and start says where it listens', async () => {
+    const w = makeWorkspace('background:\n  agents:\n    saa: { builtin: secrets }\n');
+    made.push(w);
+    assert.equal((await cli(w, ['start'])).code, 0);
+    const pid = hostInfo(w).pid;
+    const other = mkdtempSync(join(tmpdir(), 'agbg-rt2-'));
+    try {
+      const r = await cli(w, ['start'], { env: { ...process.env, XDG_RUNTIME_DIR: other } });
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `a host \\(pid ${pid}\\) already runs for ${w}, listening on ${hostPaths(w).socket}: .*XDG_RUNTIME_DIR=${RUNTIME}`,
+        ),
+      );
+      const hosts = pidsWithMarker(w).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('host.js'));
+      assert.deepEqual(hosts, [pid]);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('an XDG_RUNTIME_DIR too long for a socket path: the host uses a short one, nothing stray is left', async () => {
     const base = mkdtempSync(join(tmpdir(), 'agbg-long-'));
     const long = join(base, 'x'.repeat(117 - base.length - 1));

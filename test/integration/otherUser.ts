@@ -79,8 +79,10 @@ export function runAs(user: OtherUser, script: string, env: NodeJS.ProcessEnv = 
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
+      child.kill('SIGTERM');
+      const grace = setTimeout(() => child.kill('SIGKILL'), 2000);
       await gone;
+      clearTimeout(grace);
     },
   };
 }

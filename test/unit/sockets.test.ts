@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { FrameScanner, MAX_HEADER_BYTES } from '../../host/frameScanner';
-import { connectionLimits, DEFAULT_LIMITS } from '../../host/connectionGate';
+import { connectionLimits, DEFAULT_LIMITS, pendingVictim, STALE_PENDING_MS } from '../../host/connectionGate';
 import { listeningInodes } from '../../host/daemon/socketOwner';
 import { hostPaths, MAX_SOCKET_PATH_BYTES, pickRuntimeDir, runtimeCandidates } from '../../common/node/paths';
 import { lockKey, lockName } from '../../host/daemon/lock';
@@ -60,6 +60,15 @@ describe('connectionLimits', () => {
       /AGENTIC_MAX_CLIENTS must be a positive integer, got "0"/,
     );
     assert.throws(() => connectionLimits({ AGENTIC_MAX_PENDING_CONNECTIONS: '2.5' }), /AGENTIC_MAX_PENDING/);
+  });
+});
+
+describe('pendingVictim', () => {
+  test('under the cap nobody; over it the oldest once idle, else the newcomer', () => {
+    assert.equal(pendingVictim(3, 0, 10_000, 4), 'none');
+    assert.equal(pendingVictim(4, 10_000 - STALE_PENDING_MS, 10_000, 4), 'oldest');
+    assert.equal(pendingVictim(4, 10_000 - STALE_PENDING_MS + 1, 10_000, 4), 'new');
+    assert.equal(pendingVictim(0, undefined, 10_000, 0), 'new');
   });
 });
 
