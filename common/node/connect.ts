@@ -90,6 +90,13 @@ function openSocket(path: string, timeoutMs: number): Promise<Socket> {
   });
 }
 
+const CONNECTION_LOST = new Set<number>([
+  RpcErrorCodes.MessageWriteError,
+  RpcErrorCodes.MessageReadError,
+  RpcErrorCodes.PendingResponseRejected,
+  RpcErrorCodes.ConnectionInactive,
+]);
+
 const mode = (m: number) => `0${(m & 0o777).toString(8)}`;
 
 /**
@@ -149,12 +156,10 @@ export async function connectHost(paths: HostPaths, client: string, timeoutMs = 
     throw new HostNotRunningError(paths.workspace, code ?? (err as Error).message);
   }
   // one write per request (framedWriter.ts), so the host reads it in one wake-up
-  const conn = createMessageConnection(new SocketMessageReader(socket), new FramedMessageWriter(socket, true));
+  const conn = createMessageConnection(new SocketMessageReader(socket), new FramedMessageWriter(socket, true, true));
   // when the host goes away, pending requests must fail rather than hang forever
   conn.onClose(() => conn.dispose());
   conn.listen();
-  let hungUp = false;
-  socket.once('close', () => (hungUp = true));
   try {
     const hello = (await conn.sendRequest(P.HelloRequest.type.method, {
       protocolVersion: P.PROTOCOL_VERSION,
@@ -165,7 +170,8 @@ export async function connectHost(paths: HostPaths, client: string, timeoutMs = 
   } catch (err) {
     conn.dispose();
     socket.destroy();
-    if (hungUp && (!(err instanceof ResponseError) || err.code === RpcErrorCodes.PendingResponseRejected))
+    // not an answer of the host's but the connection failing under us: it hung up (its caps)
+    if (!(err instanceof ResponseError) || CONNECTION_LOST.has(err.code))
       throw new HostBusyError(paths.workspace, 'it closed the connection before answering host/hello');
     throw err;
   }

@@ -2,10 +2,12 @@
 // kernel releases it the instant the process dies (kill -9 included), so there is no stale lock to
 // judge and no pid to misread. Abstract names are open to every local user, so the name is not
 // computable by another user: it is an HMAC of the workspace hash under a per-user key kept in a
-// private dir (HostPaths.lockKeys). A name can still be seen in /proc/net/unix while a host holds it, and bound by
-// someone else once that host is gone; so a name found taken is judged by its holder's uid
-// (socketOwner.ts): our own → another host runs; another user's → that name is skipped for the
-// next one derived from the key, up to LOCK_NAMES.
+// private dir (HostPaths.lockKeys). A name can still be seen in /proc/net/unix while a host holds
+// it, and bound by someone else once that host is gone; so a name found taken is judged by its
+// holder's uid (socketOwner.ts): our own → another host runs; another user's → that name is
+// skipped for the next one derived from the key, up to LOCK_NAMES.
+// Known gap: a squatter that lets go of name i just as one host passes it for i+1 and another
+// takes i can give two hosts; walkNames' re-check of the lower names narrows that to a moment.
 // Elsewhere, an O_EXCL lock file in the 0700 runtime dir holding the pid, judged stale only when
 // that pid is dead.
 import { createHmac, randomBytes } from 'node:crypto';

@@ -9,7 +9,9 @@ import { connectionLimits, DEFAULT_LIMITS, pendingVictim, STALE_PENDING_MS } fro
 import { listeningInodes } from '../../host/daemon/socketOwner';
 import { hostPaths, MAX_SOCKET_PATH_BYTES, pickRuntimeDir, runtimeCandidates } from '../../common/node/paths';
 import { lockKey, lockName } from '../../host/daemon/lock';
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { connectHost, HostBusyError } from '../../common/node/connect';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -159,6 +161,30 @@ describe('lock key', () => {
       chmodSync(dir, 0o777);
       await assert.rejects(lockKey([file]), new RegExp(`${dir} is not a private directory of this user`));
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('connectHost against a socket that hangs up', () => {
+  test('a host that closes the connection before answering hello is busy, not absent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agbg-hup-'));
+    const paths = hostPaths('/nowhere', { XDG_RUNTIME_DIR: dir });
+    mkdirSync(paths.runtimeDir, { mode: 0o700 });
+    writeFileSync(paths.token, 't', { mode: 0o600 });
+    const server = createServer((s) => s.destroy());
+    await new Promise<void>((r) => server.listen(paths.socket, r));
+    try {
+      await assert.rejects(connectHost(paths, 'test'), (e: Error) => {
+        assert.ok(e instanceof HostBusyError, String(e));
+        assert.match(
+          e.message,
+          /running but not taking connections \(it closed the connection before answering host\/hello\)/,
+        );
+        return true;
+      });
+    } finally {
+      await new Promise((r) => server.close(r));
       rmSync(dir, { recursive: true, force: true });
     }
   });
