@@ -35,6 +35,7 @@ export const ErrorCodes = {
   ConfigInvalid: -32005, // reload refused; data carries ConfigIssue[]
   ShuttingDown: -32006,
   Unavailable: -32007, // agent unconfigured / unknown
+  TooManyClients: -32008, // hello refused: the host serves its maximum of clients
 } as const;
 
 // ---------------------------------------------------------------------------------------------

@@ -127,7 +127,8 @@ async function run(argv: string[]): Promise<number> {
       if (mode && mode !== 'development' && mode !== 'production')
         throw new UsageError(`--mode must be development or production, got "${mode}"`);
       if (bool(p, 'foreground')) return runForeground(paths, mode);
-      const { conn, started } = await startHost(paths, mode ? { mode } : {});
+      const say = (m: string) => process.stderr.write(`agentic-bg: ${m}\n`);
+      const { conn, started } = await startHost(paths, { say, ...(mode ? { mode } : {}) });
       const s = await conn.request(P.StatusRequest.type, {});
       conn.close();
       if (bool(p, 'json')) json({ started, pid: s.pid, socket: s.socket, config: s.config });

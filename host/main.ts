@@ -9,8 +9,9 @@ import { chmod, rename, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createMessageConnection, SocketMessageReader } from 'vscode-jsonrpc/node';
 import { procStartTime } from './agents/processTree';
-import { acquireHostLock, LockHeldError, type HostLock } from './daemon/lock';
-import { ensureRuntimeDir, hostPaths, resolveWorkspace } from '../common/node/paths';
+import { acquireHostLock, LockHeldError, LockSquattedError, type HostLock } from './daemon/lock';
+import { ensureRuntimeDir, hostPaths, MAX_SOCKET_PATH_BYTES, resolveWorkspace } from '../common/node/paths';
+import { connectionLimits, PreAuthGate } from './connectionGate';
 import { HOST_VERSION, HostCore } from './hostCore';
 import { HostLog } from './log';
 import { FramedMessageWriter } from '../common/node/framedWriter';
@@ -89,21 +90,33 @@ async function main(): Promise<void> {
     fail(`workspace ${args.workspace} does not exist`),
   );
   const paths = hostPaths(workspace);
+  // libuv would bind a longer path cut short, outside the private dir (paths.ts picks one that fits)
+  if (process.platform !== 'win32' && Buffer.byteLength(paths.socket) > MAX_SOCKET_PATH_BYTES)
+    fail(`the socket path ${paths.socket} is over ${MAX_SOCKET_PATH_BYTES} bytes`, 1);
+  let limits: ReturnType<typeof connectionLimits>;
+  try {
+    limits = connectionLimits(process.env);
+  } catch (err) {
+    fail((err as Error).message);
+  }
   await ensureRuntimeDir(paths.runtimeDir);
   let lock: HostLock;
   try {
     lock = await acquireHostLock(paths);
   } catch (err) {
     if (err instanceof LockHeldError) {
-      process.stdout.write(`already running for ${workspace} (socket ${paths.socket})\n`);
+      process.stdout.write(`already running for ${workspace} (${err.detail}; socket ${paths.socket})\n`);
       process.exit(0);
     }
+    if (err instanceof LockSquattedError) fail(err.message, 1);
     throw err;
   }
 
   const log = new HostLog({ dir: paths.logsDir, level: 'info', echo: args.foreground });
   await log.open();
   const logger = log.logger();
+  if (paths.runtimeNote) logger.warn(`runtime dir ${paths.runtimeDir}: ${paths.runtimeNote}`);
+  for (const s of lock.squatted) logger.warn(`another user holds a lock name of this workspace: ${s}; using the next`);
   process.on('unhandledRejection', (err) =>
     logger.error('unhandled rejection', { error: String((err as Error)?.stack ?? err) }),
   );
@@ -128,6 +141,8 @@ async function main(): Promise<void> {
     (stopping ??= (async () => {
       logger.info('shutdown requested', { why });
       server.notifyStopping(why);
+      // a `start` meanwhile finds no socket but this file: it waits for this pid (cli/lifecycle.ts)
+      await writeInfo({ stopping: { since: new Date().toISOString(), drainTimeoutMs } }).catch(() => undefined);
       // stop accepting, but keep serving attached clients while running tasks drain: status
       // still answers and the stop request gets its reply
       netServer.close();
@@ -144,33 +159,42 @@ async function main(): Promise<void> {
     token,
     log,
     (p) => void shutdown(p.drainTimeoutMs ?? 10_000, p.reason ?? 'host/shutdown'),
+    limits.maxClients,
   );
+  const gate = new PreAuthGate(limits, logger);
   // we hold the lock, so a socket file left behind is stale
   await unlink(paths.socket).catch(() => undefined);
   const netServer = createServer((sock) => {
     sock.on('error', () => undefined);
+    const admitted = gate.admit(sock);
     // one write per message (common/node/framedWriter.ts): a client is woken once per notification, not twice
-    server.attach(createMessageConnection(new SocketMessageReader(sock), new FramedMessageWriter(sock, true)));
+    server.attach(
+      createMessageConnection(new SocketMessageReader(sock), new FramedMessageWriter(sock, true)),
+      admitted.authed,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     netServer.once('error', reject);
-    netServer.listen(paths.socket, () => resolve());
+    netServer.listen({ path: paths.socket, backlog: limits.backlog }, () => resolve());
   });
   if (process.platform !== 'win32') await chmod(paths.socket, 0o600);
   const startTime = await procStartTime(process.pid);
-  await writeAtomic(
-    paths.info,
-    JSON.stringify({
-      pid: process.pid,
-      startTime,
-      socket: paths.socket,
-      workspace,
-      version: HOST_VERSION,
-      launchedBy: args.launchedBy,
-      startedAt: core.startedAt.toISOString(),
-    }),
-    0o600,
-  );
+  const writeInfo = (extra: object = {}) =>
+    writeAtomic(
+      paths.info,
+      JSON.stringify({
+        pid: process.pid,
+        startTime,
+        socket: paths.socket,
+        workspace,
+        version: HOST_VERSION,
+        launchedBy: args.launchedBy,
+        startedAt: core.startedAt.toISOString(),
+        ...extra,
+      }),
+      0o600,
+    );
+  await writeInfo();
 
   process.on('SIGTERM', () => void shutdown(10_000, 'SIGTERM'));
   process.on('SIGINT', () => void shutdown(10_000, 'SIGINT'));

@@ -42,6 +42,7 @@ export class HostServer {
     private readonly token: string,
     private readonly log: HostLog,
     private readonly onShutdown: (p: P.ShutdownRequest.Params) => void,
+    private readonly maxClients = Infinity,
   ) {
     core.on({
       taskChanged: (t) => {
@@ -110,8 +111,8 @@ export class HostServer {
     }
   }
 
-  /** Serves one client connection until it closes. */
-  attach(conn: MessageConnection): void {
+  /** Serves one client connection until it closes; `onAuthed` runs once its hello is accepted. */
+  attach(conn: MessageConnection, onAuthed?: () => void): void {
     const client: Client = { conn, authed: false, name: '?', logBuffer: [], waits: new Set() };
     this.clients.add(client);
     const core = this.core;
@@ -140,6 +141,12 @@ export class HostServer {
         );
       }
       if (this.stopping) throw new ResponseError(P.ErrorCodes.ShuttingDown, 'the host is shutting down');
+      if (!client.authed && this.clientCount >= this.maxClients)
+        throw new ResponseError(
+          P.ErrorCodes.TooManyClients,
+          `the host already serves its maximum of ${this.maxClients} clients; close some and try again`,
+        );
+      if (!client.authed) onAuthed?.();
       client.authed = true;
       client.name = String(p.client ?? '?');
       core.clients = this.clientCount;

@@ -88,7 +88,9 @@ export class HostClient implements vscode.Disposable {
     this.cycling = true;
     try {
       let conn = await this.tryConnect();
-      if (!conn && (this.launchRequested || this.deps.mayLaunch()) && !this.disposed) {
+      // launch only when nobody is there: not past a busy host, nor into a runtime dir not ours
+      const nobody = conn === undefined && this.lastError === undefined;
+      if (nobody && (this.launchRequested || this.deps.mayLaunch()) && !this.disposed) {
         this.setState('connecting');
         conn = await this.launchAndAttach();
       }
@@ -107,11 +109,14 @@ export class HostClient implements vscode.Disposable {
     }
   }
 
+  /** The connection, or undefined with lastError saying why when something other than "no host" failed. */
   private async tryConnect(): Promise<HostConnection | undefined> {
     try {
       return await connectHost(this.paths, 'vscode', 2000);
     } catch (err) {
-      if (!(err instanceof HostNotRunningError)) this.lastError = errorText(err);
+      // UnsafeRuntimeDirError, HostBusyError (common/node/connect.ts) or a refused hello: say so
+      this.lastError = err instanceof HostNotRunningError ? undefined : errorText(err);
+      if (this.lastError) this.deps.log.warn(`[${this.name}] ${this.lastError}`);
       return undefined;
     }
   }

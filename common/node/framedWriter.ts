@@ -12,10 +12,17 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
   private errorCount = 0;
   private corked = false;
 
-  /** destroy: also destroy the stream on dispose (a socket, as SocketMessageWriter does) */
+  /**
+   * destroy: also destroy the stream on dispose (a socket, as SocketMessageWriter does).
+   * settleOnError: a failed write still resolves (the error goes to onError, the stream's close
+   * follows). For a client: vscode-jsonrpc's sendRequest rethrows a rejected write from inside a
+   * promise executor, where nobody can catch it, so an EPIPE would be an unhandled rejection that
+   * kills the CLI; settled, the request fails as the connection closes (PendingResponseRejected).
+   */
   constructor(
     private readonly stream: NodeJS.WritableStream & { destroy?(): void },
     private readonly destroy = false,
+    private readonly settleOnError = false,
   ) {
     super();
     stream.on('error', (err: Error) => this.fireError(err));
@@ -45,7 +52,8 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
       this.stream.write(frame, 'utf8', (err?: Error | null) => {
         if (err) {
           this.fireError(err, msg, ++this.errorCount);
-          reject(err);
+          if (this.settleOnError) resolve();
+          else reject(err);
         } else {
           this.errorCount = 0;
           resolve();

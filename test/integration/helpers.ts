@@ -36,9 +36,16 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(ws: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function cli(
+  ws: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [CLI, ...args, '--workspace', ws], { env: { ...process.env, XDG_RUNTIME_DIR: RUNTIME } });
+    const child = spawn(NODE, [CLI, ...args, '--workspace', ws], {
+      // opts.env replaces the environment (the runtime dir included) when a test needs another one
+      env: opts.env ?? { ...process.env, XDG_RUNTIME_DIR: RUNTIME },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

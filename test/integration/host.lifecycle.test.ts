@@ -138,6 +138,33 @@ background:
     assert.equal(last.task.state, 'queued');
   });
 
+  it('start while a stop drains waits for the old host to go, says so, then starts a new one', async () => {
+    const marker = `drain-marker-${process.pid}-${Date.now()}`;
+    const w = ws(
+      yaml(`
+background:
+  agents:
+    hang:
+      command: ["${AGENTS}/forktree.sh", "${marker}"]
+`),
+    );
+    assert.equal((await cli(w, ['start'])).code, 0);
+    const old = hostInfo(w).pid;
+    assert.equal((await cli(w, ['submit', '--agent', 'hang', '--task', 't'])).code, 0);
+    await until(async () => (await pidsWithMarker(marker)).length >= 2, 10_000, 'agent processes');
+    const stopping = cli(w, ['stop', '--timeout', '3']);
+    const info = hostPaths(w).info;
+    await until(() => (JSON.parse(readFileSync(info, 'utf8')) as { stopping?: object }).stopping, 10_000, 'the stop');
+    const r = await cli(w, ['start']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`waiting for the host \\(pid ${old}\\) to finish stopping`));
+    const pid = Number(/^started \(pid (\d+),/.exec(r.stdout)?.[1]);
+    assert.ok(pid > 0 && pid !== old, r.stdout);
+    assert.equal(alive(old), false);
+    assert.equal((await stopping).code, 0);
+    assert.equal(hostInfo(w).pid, pid);
+  });
+
   it('exit codes: 3 when no host runs, 2 on bad usage', async () => {
     const w = ws(AGENTICSCRUM);
     const s = await cli(w, ['status']);
