@@ -7,7 +7,6 @@ import type { Session } from './session';
 import type { ApprovalPrompt } from './trust';
 import type { AgentsView } from './views/agentsView';
 import type { TasksView } from './views/tasksView';
-import type { SubmitItem } from '../common/protocol';
 
 export interface AgenticApi {
   sessions(): Session[];
@@ -17,10 +16,8 @@ export interface AgenticApi {
   tasksView: TasksView;
   diagnostics(uri: vscode.Uri): vscode.Diagnostic[];
   configDiagnostics(uri: vscode.Uri): readonly vscode.Diagnostic[];
-  /** items submitted by on-save so far */
-  submittedOnSave(): readonly SubmitItem[];
-  /** saves the handler saw and the longest it took (it only matches and records: no I/O) */
-  saveHandlerCost(): { saves: number; maxMs: number; recentMs: number[]; lastAt: number };
+  /** files reported saved to a host so far (workspace/didSave), newest last */
+  reportedSaves(): readonly string[];
   setApprovalPrompt(p: ApprovalPrompt): void;
 }
 
@@ -33,8 +30,7 @@ export function makeApi(ctx: Ctx): AgenticApi {
     tasksView: ctx.tasksView,
     diagnostics: (uri) => ctx.diagnostics.all(uri),
     configDiagnostics: (uri) => ctx.diagnostics.configFor(uri),
-    submittedOnSave: () => ctx.onSave.submitted,
-    saveHandlerCost: () => ({ ...ctx.onSave.cost, recentMs: [...ctx.onSave.cost.recentMs] }),
+    reportedSaves: () => ctx.onSave.reported,
     setApprovalPrompt: (p) => {
       ctx.trust.prompt = p;
     },

@@ -31,7 +31,7 @@ export interface StartResult {
  */
 export async function startHost(
   paths: HostPaths,
-  opts: { mode?: string; timeoutMs?: number } = {},
+  opts: { mode?: string; watch?: boolean; timeoutMs?: number } = {},
 ): Promise<StartResult> {
   const existing = await tryConnect(paths);
   if (existing) return { conn: existing, started: false };
@@ -40,6 +40,7 @@ export async function startHost(
   const out = await open(outFile, 'a');
   const args = [...HOST_NODE_FLAGS, join(__dirname, 'host.js'), '--workspace', paths.workspace, '--launched-by', 'cli'];
   if (opts.mode) args.push('--mode', opts.mode);
+  if (opts.watch) args.push('--watch');
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', out.fd, out.fd],

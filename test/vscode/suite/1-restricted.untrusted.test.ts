@@ -6,8 +6,8 @@ import * as vscode from 'vscode';
 import type { AgenticApi } from '../../../src/api';
 import type { Session } from '../../../src/session';
 import type { AgentNode } from '../../../src/views/agentsView';
-import { SubmitRequest } from '../../../common/protocol';
-import { connectedSession, fileUri, getApi, sleep, waitFor, withSlow, writeConfig } from '../lib/helpers';
+import { MatchTriggersRequest, StatusRequest, SubmitRequest } from '../../../common/protocol';
+import { connectedSession, fileUri, getApi, tasks, waitFor, withSlow, writeConfig } from '../lib/helpers';
 
 suite('restricted mode (untrusted workspace)', () => {
   let api: AgenticApi;
@@ -48,7 +48,14 @@ suite('restricted mode (untrusted workspace)', () => {
     const doc = await vscode.workspace.openTextDocument(b);
     await (await vscode.window.showTextDocument(doc)).edit((e) => e.insert(new vscode.Position(0, 0), 'b'));
     assert.ok(await doc.save());
-    await sleep(1000);
-    assert.ok(!api.submittedOnSave().some((i) => i.agent === 'slow'), JSON.stringify(api.submittedOnSave()));
+    // the save reached the host, which decides what it means: in restricted mode, nothing configured
+    await waitFor('the save reported', () => api.reportedSaves().includes('batch/one.txt'));
+    const m = await s.client.request(MatchTriggersRequest.type, { file: 'batch/one.txt' });
+    assert.deepEqual(m.targets, []);
+    await waitFor('every save window closed', async () => {
+      const st = await s.client.request(StatusRequest.type, {});
+      return st.saves?.pending === 0 && st.queue.queued + st.queue.running === 0;
+    });
+    assert.deepEqual(await tasks(s, 'slow'), []);
   });
 });
