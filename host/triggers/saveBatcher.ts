@@ -20,10 +20,13 @@ export const BURST_FILES = 100;
 /**
  * Gathers saves per (agent, task). A window closes `debounce` after its last save (a burst of saves
  * is one submit), but never later than maxWait after its first (10 × debounce, at least 5 s), so
- * an auto-save every few hundred ms still gets its file audited now and then.
+ * an auto-save every few hundred ms still gets its file audited now and then. Activity that is
+ * not yet a save (a watcher's events still being read, a report still being stat'ed) keeps open
+ * windows open as a save would: a checkout read in pieces is still one window.
  */
 export class SaveBatcher {
   private readonly pending = new Map<string, PendingBatch & { seen: Set<string> }>();
+  private lastActivity = -Infinity;
 
   constructor(
     private readonly maxWaitFactor = 10,
@@ -45,25 +48,32 @@ export class SaveBatcher {
     b.lastAt = now;
   }
 
-  private dueAt(b: PendingBatch): number {
+  /** Something that may still become saves happened now: open windows wait for it. */
+  touch(now: number): void {
+    this.lastActivity = Math.max(this.lastActivity, now);
+  }
+
+  /** hold: saves are still being read; only a window at its maxWait closes. */
+  private dueAt(b: PendingBatch, hold: boolean): number {
     const d = b.target.debounceMs;
-    return Math.min(b.lastAt + d, b.firstAt + maxWaitMs(d, this.maxWaitFactor, this.minMaxWaitMs));
+    const hard = b.firstAt + maxWaitMs(d, this.maxWaitFactor, this.minMaxWaitMs);
+    return hold ? hard : Math.min(Math.max(b.lastAt, this.lastActivity) + d, hard);
   }
 
   /** When the earliest window closes, or undefined when nothing is pending. */
-  nextDue(): number | undefined {
+  nextDue(hold = false): number | undefined {
     let next: number | undefined;
     for (const b of this.pending.values()) {
-      const t = this.dueAt(b);
+      const t = this.dueAt(b, hold);
       if (next === undefined || t < next) next = t;
     }
     return next;
   }
 
-  takeDue(now: number): PendingBatch[] {
+  takeDue(now: number, hold = false): PendingBatch[] {
     const out: PendingBatch[] = [];
     for (const [k, b] of this.pending) {
-      if (this.dueAt(b) <= now) {
+      if (this.dueAt(b, hold) <= now) {
         out.push({ target: b.target, files: b.files, firstAt: b.firstAt, lastAt: b.lastAt });
         this.pending.delete(k);
       }

@@ -37,6 +37,8 @@ export class SaveRouter {
   private readonly dedupe = new SaveDedupe();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** reports still being read (stat): windows wait for them (saveBatcher.ts, touch) */
+  private inFlight = 0;
   private readonly now: () => number;
   /** saves taken, dropped as repeats, and tasks submitted: for status and tests */
   private readonly counts = { saves: 0, repeats: 0, submitted: 0 };
@@ -65,7 +67,24 @@ export class SaveRouter {
   /** Takes a report of saved files; never throws (a bad path is logged and skipped). */
   async saved(r: SaveReport): Promise<void> {
     const skip = new Set(r.skipAgents ?? []);
-    await Promise.all(r.files.map((f) => this.one(f, r.source, skip)));
+    this.inFlight++;
+    this.batcher.touch(this.now());
+    try {
+      await Promise.all(r.files.map((f) => this.one(f, r.source, skip)));
+    } finally {
+      this.inFlight--;
+      this.batcher.touch(this.now());
+      this.arm();
+    }
+  }
+
+  /**
+   * The watcher is reading events (true) or done (false): meanwhile windows stay open (up to their
+   * maxWait), so a checkout whose events take a while to read is still one window.
+   */
+  busy(on: boolean): void {
+    this.inFlight += on ? 1 : -1;
+    this.batcher.touch(this.now());
     this.arm();
   }
 
@@ -79,6 +98,8 @@ export class SaveRouter {
       this.deps.logger.warn('a saved file outside the workspace is ignored', { source, file });
       return;
     }
+    // background.enabled: false takes no tasks: a save is not even looked at
+    if (!this.deps.config().enabled) return;
     const targets = this.matcher()
       .match(rel)
       .filter((t) => !skip.has(t.agent));
@@ -113,7 +134,7 @@ export class SaveRouter {
   }
 
   private arm(): void {
-    const due = this.batcher.nextDue();
+    const due = this.batcher.nextDue(this.inFlight > 0);
     if (due === undefined || this.closed) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), Math.max(0, due - this.now()));
@@ -122,7 +143,10 @@ export class SaveRouter {
   private flush(): void {
     this.timer = undefined;
     const config = this.deps.config();
-    const items = toSubmitItems(this.batcher.takeDue(this.now()), (id) => !!config.agents[id]?.batch);
+    const items = toSubmitItems(
+      this.batcher.takeDue(this.now(), this.inFlight > 0),
+      (id) => !!config.agents[id]?.batch,
+    );
     this.arm();
     if (!items.length) return;
     this.counts.submitted += items.length;

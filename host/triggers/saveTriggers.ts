@@ -48,7 +48,11 @@ export class SaveTriggers {
       this.watcher = await watchWorkspace(
         this.deps.workspace,
         (files) => void this.router.saved({ files, source: 'watch' }),
-        { logger, ignored: (rel) => sarifOutputs(this.deps.config()).has(rel) },
+        {
+          logger,
+          ignored: (rel) => sarifOutputs(this.deps.config()).has(rel),
+          busy: (on) => this.router.busy(on),
+        },
       );
       this.state = { wanted: true, active: true };
       logger.info('watching the workspace for saves', { workspace: this.deps.workspace });

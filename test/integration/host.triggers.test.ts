@@ -4,7 +4,8 @@
 // ways, a `git checkout` of 2 000 files, .gitignore, and bad reports.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { HostStatus, TaskInfo } from '../../common/model';
@@ -143,6 +144,7 @@ describe('the host watches the workspace (background.watch: true)', () => {
       'src/a.ts': 'a\n',
       'src/b.ts': 'b\n',
       'src/c.ts': 'c\n',
+      'src/gen/keep.ts': 'generated\n',
       '.gitignore': 'src/gen/\n',
     });
     assert.equal((await cli(w, ['start'])).code, 0);
@@ -171,13 +173,27 @@ describe('the host watches the workspace (background.watch: true)', () => {
     assert.deepEqual(filesOf(ts, 'rec').sort(), ['src/a.ts', 'src/b.ts', 'src/c.ts']);
 
     // a .gitignored file triggers nothing: written before a file that does, both seen in order
-    mkdirSync(join(w, 'src/gen'));
     writeFileSync(join(w, 'src/gen/out.ts'), 'generated\n');
     writeFileSync(join(w, 'src/a.ts'), 'a3\n');
     ts = await settled(w, { saves: 4 });
     assert.deepEqual(filesOf(ts, 'rec').sort(), ['src/a.ts', 'src/a.ts', 'src/b.ts', 'src/c.ts']);
+
+    // a new directory with a file written at once (before any watch on it could exist)
+    mkdirSync(join(w, 'src/new/deep'), { recursive: true });
+    writeFileSync(join(w, 'src/new/deep/n.ts'), 'n\n');
+    ts = await settled(w, { saves: 5 });
+    assert.deepEqual(filesOf(ts, 'rec').sort(), ['src/a.ts', 'src/a.ts', 'src/b.ts', 'src/c.ts', 'src/new/deep/n.ts']);
+
+    // a directory moved in whole (unpacked elsewhere, then mv): its files have no events of their own
+    const outside = mkdtempSync(join(tmpdir(), 'agbg-moved-'));
+    mkdirSync(join(outside, 'pkg', 'lib'), { recursive: true });
+    writeFileSync(join(outside, 'pkg', 'lib', 'm.ts'), 'm\n');
+    renameSync(join(outside, 'pkg'), join(w, 'src', 'pkg'));
+    rmSync(outside, { recursive: true });
+    ts = await settled(w, { saves: 6 });
+    assert.ok(filesOf(ts, 'rec').includes('src/pkg/lib/m.ts'), JSON.stringify(filesOf(ts, 'rec')));
     const s = (await status(w)).saves!;
-    assert.deepEqual([s.saves, s.repeats], [4, 1], JSON.stringify(s));
+    assert.deepEqual([s.saves, s.repeats], [6, 1], JSON.stringify(s));
   });
 
   it('a `git checkout` that changes 2 000 files gives at most one task per agent (`start --watch`)', async () => {

@@ -162,3 +162,19 @@ test('the dedupe map is pruned: a checkout of many files does not stay in memory
   d.isRepeat('late', 's', 2000, 1000);
   assert.equal(d.size, 1);
 });
+
+test('activity that may still become saves keeps a window open; a hold keeps it to its maxWait', () => {
+  const b = new SaveBatcher();
+  const t = { agent: 'saa', task: 'audit', debounceMs: 200 };
+  b.add(t, 'src/a.ts', 0);
+  b.touch(150); // the watcher read more events at 150 ms
+  assert.equal(b.nextDue(), 350);
+  assert.deepEqual(b.takeDue(300), []);
+  // while saves are still being read (hold), only the maxWait closes a window
+  assert.equal(b.nextDue(true), 5000);
+  assert.deepEqual(b.takeDue(4999, true), []);
+  assert.deepEqual(b.takeDue(5000, true)[0]!.files, ['src/a.ts']);
+  // activity before a window opened does not delay it
+  b.add(t, 'src/b.ts', 6000);
+  assert.equal(b.nextDue(), 6200);
+});

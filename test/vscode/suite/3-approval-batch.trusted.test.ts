@@ -116,7 +116,7 @@ suite('approval, batching, cancel', () => {
     const reported0 = api.reportedSaves().length;
     try {
       await time(); // warm-up
-      for (let i = 0; i < 12; i++) {
+      for (let i = 0; i < 20; i++) {
         await setOnSave(true);
         on.push(await time());
         await setOnSave(false);
@@ -125,16 +125,20 @@ suite('approval, batching, cancel', () => {
     } finally {
       await setOnSave(true);
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * f)]!;
     const reported = api
       .reportedSaves()
       .slice(reported0)
       .filter((f) => f === 'notes/latency.txt').length;
     console.log(
-      `    save → resolved: median ${median(on).toFixed(2)} ms reporting, ${median(off).toFixed(2)} ms not (${reported} reported)`,
+      `    save → resolved, min / median: ${q(on, 0).toFixed(1)} / ${q(on, 0.5).toFixed(1)} ms reporting, ` +
+        `${q(off, 0).toFixed(1)} / ${q(off, 0.5).toFixed(1)} ms not (${reported} reported)`,
     );
-    assert.strictEqual(reported, 13, 'every save with reporting on was reported, none with it off');
-    assert.ok(median(on) - median(off) < 5, `reporting adds ${(median(on) - median(off)).toFixed(2)} ms to a save`);
+    assert.strictEqual(reported, 21, 'every save with reporting on was reported, none with it off');
+    // a fixed cost in the handler (sync I/O, waiting on anything) shows in every save, the fastest
+    // too; the fastest save of each arm is what a loaded machine's noise moves least
+    const added = q(on, 0) - q(off, 0);
+    assert.ok(added < 5, `reporting adds ${added.toFixed(2)} ms to the fastest save`);
   });
 
   test('Save All of 20 files gives one task with all of them to a batch agent', async function () {
