@@ -8,7 +8,18 @@ import type { Session } from '../../../src/session';
 import { StatusRequest, type SubmitRequest } from '../../../common/protocol';
 import { setOnSave } from '../../../src/config';
 import type { TaskNode } from '../../../src/views/tasksView';
-import { connectedSession, fileUri, getApi, idle, sleep, tasks, waitFor, withSlow, writeConfig } from '../lib/helpers';
+import {
+  BASE_CONFIG,
+  connectedSession,
+  fileUri,
+  getApi,
+  idle,
+  sleep,
+  tasks,
+  waitFor,
+  withSlow,
+  writeConfig,
+} from '../lib/helpers';
 
 function taskNode(api: AgenticApi, id: string): TaskNode | undefined {
   for (const g of api.tasksView.getChildren())
@@ -240,5 +251,37 @@ suite('approval, batching, cancel', () => {
     );
     assert.strictEqual((await s.client.request(StatusRequest.type, {})).saves!.saves, taken0 + 1);
     answer = 'approve';
+  });
+
+  test('with the host watching the workspace too, a save in VS Code runs its trigger once', async function () {
+    this.timeout(90_000);
+    await writeConfig(s, BASE_CONFIG.replace('  retry_attempts: 0', '  retry_attempts: 0\n  watch: true'));
+    await waitFor('the host to watch', async () => (await s.client.request(StatusRequest.type, {})).watch?.active);
+    await idle(s);
+    const before = new Set((await tasks(s, 'saa')).map((t) => t.id));
+    const st0 = (await s.client.request(StatusRequest.type, {})).saves!;
+    const uri = fileUri('src/watched.txt');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('w\n'));
+    // the write above is the watcher's alone: wait until it has run, then save in the editor
+    await waitFor('the watched write to run', async () => {
+      const x = (await s.client.request(StatusRequest.type, {})).saves!;
+      return x.saves > st0.saves && x.pending === 0;
+    });
+    await idle(s);
+    const st1 = (await s.client.request(StatusRequest.type, {})).saves!;
+    const editor = await vscode.window.showTextDocument(uri);
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'saved '));
+    assert.ok(await editor.document.save());
+    // reported by the extension and seen by the watcher: one of the two is dropped as the same save
+    const st2 = await waitFor('the save seen both ways', async () => {
+      const x = (await s.client.request(StatusRequest.type, {})).saves!;
+      return x.repeats > st1.repeats && x.saves > st1.saves && x.pending === 0 ? x : undefined;
+    });
+    await idle(s);
+    const runs = (await tasks(s, 'saa')).filter((t) => !before.has(t.id) && t.files.includes('src/watched.txt'));
+    console.log(`    saves ${st2.saves - st0.saves}, repeats ${st2.repeats - st1.repeats} → ${runs.length} run(s)`);
+    assert.strictEqual(st2.saves - st1.saves, 1, 'the editor save was taken once');
+    assert.strictEqual(runs.length, 2, 'one run for the watched write, one for the editor save');
+    await writeConfig(s, BASE_CONFIG);
   });
 });
