@@ -1,8 +1,8 @@
 // agentic-bg: the host driven from a terminal. A client of the same protocol as the extension.
 // Exit codes: 0 ok, 1 failure (with --wait: the task failed), 2 bad usage or invalid config,
 // 3 host not running.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { PRIORITIES, type LogRecord, type Priority, type TaskInfo } from '../common/model';
 import * as P from '../common/protocol';
@@ -305,9 +305,14 @@ async function run(argv: string[]): Promise<number> {
       return logs(paths, p);
     case 'saved': {
       if (!p.positional.length) throw new UsageError('saved needs the files that were saved');
-      const conn = await attached(paths);
       // relative to where the editor runs us; the host makes them relative to the workspace
       const files = p.positional.map((f) => resolve(f));
+      // the workspace is a real path: a file named through a symlink (/tmp → /private/tmp) is resolved
+      const isOut = (f: string) => relative(workspace, f).startsWith('..');
+      const real = await Promise.all(files.map((f) => (isOut(f) ? realpath(f).catch(() => f) : f)));
+      const outside = files.filter((_, i) => isOut(real[i]!));
+      if (outside.length) throw new UsageError(`not in the workspace ${workspace}: ${outside.join(', ')}`);
+      const conn = await attached(paths);
       await conn.notify(P.DidSaveNotification.type, { files });
       // a notification has no answer: a request behind it returns once the host has read it
       await conn.request(P.StatusRequest.type, {});

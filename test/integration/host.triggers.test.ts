@@ -135,6 +135,9 @@ describe('saves reported by a client', () => {
     const usage = await cli(w, ['saved']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /saved needs the files that were saved/);
+    const outside = await cli(w, ['saved', '/etc/hosts']);
+    assert.equal(outside.code, 2);
+    assert.match(outside.stderr, /not in the workspace .*: \/etc\/hosts/);
   });
 });
 
