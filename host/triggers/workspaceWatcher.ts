@@ -129,12 +129,19 @@ export async function watchWorkspace(
       root,
       (err, events) => {
         if (err) return opts.logger.warn('workspace watcher error', { error: err.message });
-        for (const e of events) queued.push(e);
-        if (!busy) {
-          busy = true;
-          opts.busy?.(true);
+        let relevant = false;
+        for (const e of events) {
+          queued.push(e);
+          // only what may become a save holds windows (editors' scratch files, deletes: not)
+          relevant ||= e.type !== 'delete' && !neverTriggers(relative(root, e.path).split(sep).join('/'));
         }
-        quiet();
+        if (relevant) {
+          if (!busy) {
+            busy = true;
+            opts.busy?.(true);
+          }
+          quiet();
+        }
         running ??= drain().catch((e: unknown) =>
           opts.logger.error('workspace watcher event failed', { error: String(e) }),
         );
