@@ -4,7 +4,7 @@
 import { normalize, sep } from 'node:path';
 import type { ResolvedConfig } from '../../common/configSchema';
 import { SaveRouter, type SaveReport, type SaveRouterDeps } from './saveRouter';
-import { watchWorkspace, type WorkspaceWatcher } from './workspaceWatcher';
+import { watchWorkspace, type ParcelWatcher, type WorkspaceWatcher } from './workspaceWatcher';
 
 export interface WatchState {
   /** watching is asked for (config or --watch) */
@@ -21,7 +21,14 @@ export class SaveTriggers {
   private state: WatchState = { wanted: false, active: false };
   private closed = false;
 
-  constructor(private readonly deps: SaveRouterDeps & { watchFlag: boolean; onStateChange: () => void }) {
+  constructor(
+    private readonly deps: SaveRouterDeps & {
+      watchFlag: boolean;
+      onStateChange: () => void;
+      /** the watcher's native module (default: require('@parcel/watcher')) */
+      loadWatcher?: () => ParcelWatcher;
+    },
+  ) {
     this.router = new SaveRouter(deps);
   }
 
@@ -52,6 +59,7 @@ export class SaveTriggers {
           logger,
           ignored: (rel) => sarifOutputs(this.deps.config()).has(rel),
           busy: (on) => this.router.busy(on),
+          ...(this.deps.loadWatcher ? { load: this.deps.loadWatcher } : {}),
         },
       );
       this.state = { wanted: true, active: true };

@@ -33,7 +33,7 @@ interface ParcelEvent {
   path: string;
   type: 'create' | 'update' | 'delete';
 }
-interface ParcelWatcher {
+export interface ParcelWatcher {
   subscribe(
     dir: string,
     fn: (err: Error | null, events: ParcelEvent[]) => unknown,
@@ -62,12 +62,18 @@ async function filesUnder(dir: string): Promise<string[]> {
 export async function watchWorkspace(
   root: string,
   onFiles: (rels: string[]) => void,
-  opts: { logger: Logger; ignored?: (rel: string) => boolean; busy?: (on: boolean) => void },
+  opts: {
+    logger: Logger;
+    ignored?: (rel: string) => boolean;
+    busy?: (on: boolean) => void;
+    /** how the native module is loaded (a platform without a prebuilt binary fails here) */
+    load?: () => ParcelWatcher;
+  },
 ): Promise<WorkspaceWatcher> {
   let watcher: ParcelWatcher;
   try {
     // a native module: external to the bundle, resolved from node_modules at run time
-    watcher = require('@parcel/watcher') as ParcelWatcher;
+    watcher = opts.load ? opts.load() : (require('@parcel/watcher') as ParcelWatcher);
   } catch (err) {
     throw new WatcherUnavailableError(err);
   }
