@@ -53,7 +53,7 @@ describe('workspace watcher', () => {
     writeFileSync(join(s.ws, 'a.ts'), 'not under src/: matches no trigger\n');
     mkdirSync(join(s.ws, 'src'));
     writeFileSync(join(s.ws, 'src', 'a.ts'), 'x\n');
-    await until(() => s.submitted.length === 1, 10_000, 'the watched write to be submitted');
+    await until(() => s.submitted.length >= 1, 10_000, 'the watched write to be submitted');
     assert.deepEqual(s.submitted, [{ agent: 'saa', task: 'audit', files: ['src/a.ts'] }]);
 
     s.setWatch(false);
