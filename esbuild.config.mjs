@@ -1,7 +1,8 @@
 // Bundles the host, the CLI and the built-in agents into dist/ (CommonJS, Node 20); the VS Code
 // extension into dist/extension.js; the in-VS Code test suite into out/test/vscode/; and writes the
 // JSON Schema of agentic_config.yaml (generated from the zod schema) to dist/.
-// The host runs on VS Code's Electron Node and on system Node, so no native modules are bundled.
+// The host runs on VS Code's Electron Node and on system Node, so no native modules are bundled;
+// @parcel/watcher (N-API, prebuilt per platform) stays external, required only when the host watches.
 import * as esbuild from 'esbuild';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 
@@ -46,7 +47,7 @@ const lazyDoctor = {
 };
 
 const builds = [
-  { entryPoints: { host: 'host/main.ts' }, outdir: 'dist', plugins: [lazyValidator] },
+  { entryPoints: { host: 'host/main.ts' }, outdir: 'dist', plugins: [lazyValidator], external: ['@parcel/watcher'] },
   { entryPoints: { 'config-validator': 'host/config/validator.ts' }, outdir: 'dist' },
   { entryPoints: { cli: 'host/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyDoctor] },
   { entryPoints: { doctor: 'host/doctor/main.ts' }, outdir: 'dist', plugins: [lazyValidator] },

@@ -176,6 +176,9 @@ export const backgroundSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'agent ids use letters, digits, _ . -'), agentSchema.nullable())
     .optional(),
   triggers: z.array(triggerSchema).optional(),
+  // the host watches the workspace for saves itself (any editor, any script), not only saves
+  // a client reports
+  watch: z.boolean().optional(),
   history_limit: z.number().int().min(0).max(100_000).optional(),
   sandbox: sandboxSchema.optional(),
 });
@@ -275,6 +278,8 @@ export interface ResolvedConfig {
   logLevel: LogLevel;
   agents: Record<string, AgentConfig>;
   triggers: TriggerConfig[];
+  /** the host watches the workspace for saves (background.watch) */
+  watch: boolean;
   historyLimit: number;
 }
 
@@ -289,6 +294,7 @@ export const DEFAULTS = {
   nice: 10,
   restart: { maxRestarts: 5, windowMs: 180_000, cooldownMs: 60_000, startTimeoutMs: 30_000 },
   debounceMs: 300,
+  watch: false,
   historyLimit: 1000,
 };
 
@@ -424,6 +430,7 @@ export function resolveConfig(file: RawConfigFile): ResolvedConfig {
       debounceMs: t.debounce !== undefined ? parseDuration(t.debounce)! : DEFAULTS.debounceMs,
       ...(t.priority ? { priority: t.priority } : {}),
     })),
+    watch: bg.watch ?? DEFAULTS.watch,
     historyLimit: bg.history_limit ?? DEFAULTS.historyLimit,
   };
 }

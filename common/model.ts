@@ -227,6 +227,13 @@ export interface HostStatus {
   restricted?: boolean;
   /** started with --require-approval: `command` agents wait for agents/approve. */
   requireApproval?: boolean;
+  /** the host watches the workspace for saves (background.watch or --watch); absent when not asked */
+  watch?: { active: boolean; error?: string };
+  /**
+   * on-save triggers: saves taken (reported or watched), the same save seen twice and dropped,
+   * tasks submitted, and (agent, task) debounce windows still open
+   */
+  saves?: { saves: number; repeats: number; submitted: number; pending: number };
 }
 
 export interface LogRecord {

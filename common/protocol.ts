@@ -274,8 +274,8 @@ export namespace ReloadConfigRequest {
 }
 
 /**
- * client → host. What a client needs to submit on save by itself: the resolved triggers and, per
- * agent, whether it takes a batch of files and what kind it is. Re-read after a config change.
+ * client → host. The resolved triggers and, per agent, whether it takes a batch of files and what
+ * kind it is (the Submit Task picker offers the tasks triggers name). Re-read after a config change.
  */
 export namespace GetConfigRequest {
   export type Params = Record<string, never>;
@@ -285,6 +285,38 @@ export namespace GetConfigRequest {
     loadedAt?: string;
   }
   export const type = request<Params, Result>('config/get');
+}
+
+// ---------------------------------------------------------------------------------------------
+// workspace/*, triggers/*
+
+/**
+ * client → host. Files the client saved (absolute, or relative to the workspace). The host decides
+ * what that means: it matches the `on: save` triggers, debounces, batches and submits. No answer;
+ * a path outside the workspace is logged and skipped. The same save seen by the host's own
+ * watcher runs once.
+ */
+export namespace DidSaveNotification {
+  export interface Params {
+    files: string[];
+    /** agents this client's user refused to run (approval denied): not triggered by these saves */
+    skipAgents?: string[];
+  }
+  export const type = notification<Params>('workspace/didSave');
+}
+
+/** client → host. The on-save targets a file matches now ("Run Agents on Current File"). */
+export namespace MatchTriggersRequest {
+  export interface Params {
+    /** absolute, or relative to the workspace */
+    file: string;
+  }
+  export interface Result {
+    /** the file relative to the workspace (forward slashes) */
+    file: string;
+    targets: Array<{ agent: string; task: string; priority?: Priority }>;
+  }
+  export const type = request<Params, Result>('triggers/match');
 }
 
 // ---------------------------------------------------------------------------------------------

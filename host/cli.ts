@@ -1,7 +1,8 @@
 // agentic-bg: the host driven from a terminal. A client of the same protocol as the extension.
 // Exit codes: 0 ok, 1 failure (with --wait: the task failed), 2 bad usage or invalid config,
 // 3 host not running.
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import type { LogRecord, TaskInfo } from '../common/model';
 import * as P from '../common/protocol';
@@ -20,7 +21,9 @@ const HELP = `agentic-bg — background agents for a workspace
 
 usage: agentic-bg <command> [options] [--workspace DIR]
 
-  start [--foreground] [--mode development|production]   start the workspace's host (or attach)
+  start [--foreground] [--mode development|production] [--watch]
+                                                         start the workspace's host (or attach);
+                                                         --watch: it watches the workspace for saves
   stop [--timeout S]                                     stop it gracefully (running tasks get S seconds)
   status [--json]                                        health, queue and agents
   submit --agent A --task T [--file F]… [--priority high|medium|low] [--key K] [--timeout S]
@@ -30,6 +33,8 @@ usage: agentic-bg <command> [options] [--workspace DIR]
   submit --from FILE|-                                   a batch of JSON lines {agent, task, files?, …}
   tasks [--state S] [--agent A] [--limit N] [--json]     list tasks, newest first
   cancel ID | retry ID | restart-agent ID
+  saved FILE…                                            report saved files: the host runs their
+                                                         on-save triggers (for editor hooks)
   reload                                                 re-read agentic_config.yaml now
   logs [--follow] [--lines N]                            the host log
   findings [--file F] [--agent A] [--json]               current findings
@@ -43,7 +48,8 @@ exit codes: 0 ok · 1 failure · 2 bad usage or invalid config · 3 host not run
 
 const COMMON: FlagSpec = { workspace: 'string', help: 'boolean' };
 const SPECS: Record<string, FlagSpec> = {
-  start: { foreground: 'boolean', mode: 'string', json: 'boolean' },
+  start: { foreground: 'boolean', mode: 'string', watch: 'boolean', json: 'boolean' },
+  saved: {},
   stop: { timeout: 'string', json: 'boolean' },
   status: { json: 'boolean' },
   submit: {
@@ -126,13 +132,19 @@ async function run(argv: string[]): Promise<number> {
       const mode = str(p, 'mode');
       if (mode && mode !== 'development' && mode !== 'production')
         throw new UsageError(`--mode must be development or production, got "${mode}"`);
-      if (bool(p, 'foreground')) return runForeground(paths, mode);
+      const watch = bool(p, 'watch');
+      if (bool(p, 'foreground')) return runForeground(paths, mode, watch);
       const say = (m: string) => process.stderr.write(`agentic-bg: ${m}\n`);
-      const { conn, started } = await startHost(paths, { say, ...(mode ? { mode } : {}) });
+      const { conn, started } = await startHost(paths, { say, ...(mode ? { mode } : {}), watch });
       const s = await conn.request(P.StatusRequest.type, {});
       conn.close();
-      if (bool(p, 'json')) json({ started, pid: s.pid, socket: s.socket, config: s.config });
+      if (bool(p, 'json')) json({ started, pid: s.pid, socket: s.socket, config: s.config, watch: s.watch });
       else out(`${started ? 'started' : 'already running'} (pid ${s.pid}, socket ${s.socket})`);
+      if (s.watch?.error) process.stderr.write(`${s.watch.error}\n`);
+      if (watch && !started && !s.watch)
+        process.stderr.write(
+          'the running host does not watch: set background.watch: true, or stop it and start --watch\n',
+        );
       if (!s.config.valid) {
         for (const i of s.config.issues) process.stderr.write(formatIssue(i, s.config.file) + '\n');
         process.stderr.write('the host is running and applies the file as soon as it is valid\n');
@@ -211,6 +223,22 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'logs':
       return logs(paths, p);
+    case 'saved': {
+      if (!p.positional.length) throw new UsageError('saved needs the files that were saved');
+      // relative to where the editor runs us; the host makes them relative to the workspace
+      const files = p.positional.map((f) => resolve(f));
+      // the workspace is a real path: a file named through a symlink (/tmp → /private/tmp) is resolved
+      const isOut = (f: string) => relative(workspace, f).startsWith('..');
+      const real = await Promise.all(files.map((f) => (isOut(f) ? realpath(f).catch(() => f) : f)));
+      const outside = files.filter((_, i) => isOut(real[i]!));
+      if (outside.length) throw new UsageError(`not in the workspace ${workspace}: ${outside.join(', ')}`);
+      const conn = await attached(paths);
+      await conn.notify(P.DidSaveNotification.type, { files });
+      // a notification has no answer: a request behind it returns once the host has read it
+      await conn.request(P.StatusRequest.type, {});
+      conn.close();
+      return 0;
+    }
     case 'baseline': {
       const conn = await attached(paths);
       const agent = str(p, 'agent');

@@ -28,6 +28,7 @@ import { Scheduler, type GateResult } from './queue/scheduler';
 import { TaskStore } from './queue/taskStore';
 import { agentInfos, withHealth, withLimits } from './agentStatus';
 import { Approvals } from './approval';
+import { SaveTriggers } from './triggers/saveTriggers';
 
 /** package.json's version, put in by esbuild.config.mjs (`define`); sources run through tsx have none */
 declare const __AGENTIC_VERSION__: string | undefined;
@@ -52,6 +53,8 @@ export interface HostCoreOptions {
   requireApproval?: boolean;
   /** validated configs kept by content (config/cache.ts): a start on a known config skips zod and yaml */
   configCache?: ConfigCache;
+  /** --watch: watch the workspace for saves whatever background.watch says */
+  watch?: boolean;
 }
 
 export interface HostEvents {
@@ -79,6 +82,8 @@ export class HostCore {
   monitor: Monitor | undefined;
   /** persistent agents' processes, restarts and quarantine (one-shot agents' too); created in start() */
   supervisor: Supervisor | undefined;
+  /** what a save means: triggers, debounce, batches, the workspace watcher; created in start() */
+  saves: SaveTriggers | undefined;
   private unwatch: (() => void) | undefined;
   private reloading: Promise<void> = Promise.resolve();
   private recoveredFrom: string | undefined;
@@ -233,6 +238,17 @@ export class HostCore {
       });
     if (changedDuringStart) await this.reloadConfig('watch');
     this.scheduler.pump();
+    const scheduler = this.scheduler;
+    this.saves = new SaveTriggers({
+      workspace: paths.workspace,
+      config: () => this.config,
+      builtinOnly: !!this.opts.restricted,
+      submit: (items, source) => scheduler.submit(items, source),
+      logger: this.logger,
+      watchFlag: !!this.opts.watch,
+      onStateChange: () => this.emit('statusChanged'),
+    });
+    await this.saves.apply();
     this.logger.info('host started', {
       pid: process.pid,
       workspace: paths.workspace,
@@ -369,6 +385,8 @@ export class HostCore {
       const dropped = this.scheduler.store.setHistoryLimit(res.config.historyLimit);
       if (dropped.length) this.emit('tasksRemoved', dropped);
       this.scheduler.pump();
+      // background.watch may have changed
+      this.saves?.apply().catch((err: unknown) => this.logger.error('applying watch failed', { error: String(err) }));
     }
     this.emit('statusChanged');
     return { applied: true, issues: res.issues, changedAgents };
@@ -441,6 +459,8 @@ export class HostCore {
         `task journal ${this.opts.paths.journal} cannot be written since ${journalDown.since.toISOString()} ` +
           `(${journalDown.error.message}): new tasks are refused and none start until it can; retrying`,
       );
+    const watch = this.saves?.watch;
+    if (watch?.error) reasons.push(watch.error);
     if (rates.tasksPerMin >= 5 && rates.failureRate > 0.5)
       reasons.push(`${Math.round(rates.failureRate * 100)}% of tasks failed in the last minute`);
     const agents = this.agents();
@@ -483,6 +503,8 @@ export class HostCore {
       },
       ...(this.opts.restricted ? { restricted: true } : {}),
       ...(this.opts.requireApproval ? { requireApproval: true } : {}),
+      ...(watch?.wanted ? { watch: { active: watch.active, ...(watch.error ? { error: watch.error } : {}) } } : {}),
+      ...(this.saves ? { saves: this.saves.router.stats() } : {}),
     };
   }
 
@@ -496,6 +518,7 @@ export class HostCore {
   async stop(drainTimeoutMs: number): Promise<void> {
     this.logger.info('stopping', { drainTimeoutMs, running: this.scheduler.runningCount });
     this.unwatch?.();
+    await this.saves?.close();
     await this.scheduler.drain(Date.now() + drainTimeoutMs);
     // persistent agents: agent/shutdown, then SIGTERM → grace → SIGKILL; awaited until gone
     await this.supervisor?.stop(PERSISTENT_STOP_GRACE_MS);

@@ -2,6 +2,7 @@
 // the work itself is in hostCore.ts, the protocol in server.ts.
 //   node dist/host.js --workspace DIR [--launched-by cli|extension|foreground] [--mode M] [--foreground]
 //                     [--restricted] [--require-approval]     (set by the extension: Workspace Trust)
+//                     [--watch]                               (watch the workspace for saves)
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ interface Args {
   foreground: boolean;
   restricted: boolean;
   requireApproval: boolean;
+  watch: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -33,6 +35,7 @@ function parseArgs(argv: string[]): Args {
     foreground: false,
     restricted: false,
     requireApproval: false,
+    watch: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -50,6 +53,7 @@ function parseArgs(argv: string[]): Args {
     } else if (k === '--foreground') a.foreground = true;
     else if (k === '--restricted') a.restricted = true;
     else if (k === '--require-approval') a.requireApproval = true;
+    else if (k === '--watch') a.watch = true;
     else fail(`unknown argument "${k}"`);
   }
   return a;
@@ -132,6 +136,7 @@ async function main(): Promise<void> {
     ...(args.mode ? { modeOverride: args.mode } : {}),
     restricted: args.restricted,
     requireApproval: args.requireApproval,
+    watch: args.watch,
     ...configCache(paths.runtimeDir),
   });
   await core.start();

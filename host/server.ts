@@ -252,6 +252,30 @@ export class HostServer {
       })),
       ...(core.configState.loadedAt ? { loadedAt: core.configState.loadedAt } : {}),
     }));
+    conn.onNotification(P.DidSaveNotification.type.method, (p: P.DidSaveNotification.Params) => {
+      // a notification has no answer: what is wrong is logged, with the client's name
+      if (!client.authed) return core.logger.warn('workspace/didSave before host/hello ignored');
+      if (!p || !Array.isArray(p.files))
+        return core.logger.warn('workspace/didSave: `files` must be an array of paths', { client: client.name });
+      const skip = Array.isArray(p.skipAgents) ? p.skipAgents.filter((a) => typeof a === 'string') : [];
+      core.saves
+        ?.saved({ files: p.files, source: client.name, skipAgents: skip })
+        .catch((err: unknown) => core.logger.error('workspace/didSave failed', { error: String(err) }));
+    });
+    on(P.MatchTriggersRequest.type, async (p) => {
+      if (typeof p.file !== 'string' || !p.file)
+        throw new ResponseError(P.ErrorCodes.InvalidParams, '`file` must be a path');
+      const r = await core.saves?.router.targets(p.file);
+      if (!r) throw new ResponseError(P.ErrorCodes.InvalidParams, `${p.file} is outside the workspace`);
+      return {
+        file: r.rel,
+        targets: r.targets.map((t) => ({
+          agent: t.agent,
+          task: t.task,
+          ...(t.priority ? { priority: t.priority } : {}),
+        })),
+      };
+    });
     on(P.ApproveAgentRequest.type, (p) => {
       const r = core.approve(p.id, p.hash);
       if (!r) throw new ResponseError(P.ErrorCodes.NotFound, `no agent "${p.id}"`);

@@ -9,7 +9,6 @@ import type { Session } from './session';
 import type { ApprovalPrompt } from './trust';
 import type { AgentsView } from './views/agentsView';
 import type { TasksView } from './views/tasksView';
-import type { SubmitItem } from '../common/protocol';
 
 export interface AgenticApi {
   readonly apiVersion: 1;
@@ -27,10 +26,8 @@ export interface AgenticTestApi extends AgenticApi {
   configDiagnostics(uri: vscode.Uri): readonly vscode.Diagnostic[];
   /** findings with no file, shown on the agents' entries of that agentic_config.yaml */
   taskLevelDiagnostics(configUri: vscode.Uri): readonly vscode.Diagnostic[];
-  /** items submitted by on-save so far */
-  submittedOnSave(): readonly SubmitItem[];
-  /** saves the handler saw and the longest it took (it only matches and records: no I/O) */
-  saveHandlerCost(): { saves: number; maxMs: number; recentMs: number[]; lastAt: number };
+  /** files reported saved to a host so far (workspace/didSave), newest last */
+  reportedSaves(): readonly string[];
   setApprovalPrompt(p: ApprovalPrompt): void;
 }
 
@@ -48,8 +45,7 @@ export function makeApi(ctx: Ctx, testMode: boolean): AgenticApi | AgenticTestAp
     diagnostics: (uri) => ctx.diagnostics.all(uri),
     configDiagnostics: (uri) => ctx.diagnostics.configFor(uri),
     taskLevelDiagnostics: (uri) => ctx.diagnostics.taskLevelFor(uri),
-    submittedOnSave: () => ctx.onSave.submitted,
-    saveHandlerCost: () => ({ ...ctx.onSave.cost, recentMs: [...ctx.onSave.cost.recentMs] }),
+    reportedSaves: () => ctx.onSave.reported,
     setApprovalPrompt: (p) => {
       ctx.trust.prompt = p;
     },

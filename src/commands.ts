@@ -62,12 +62,13 @@ export const COMMANDS: Command[] = [
     id: 'agenticBackground.runOnCurrentFile',
     title: 'Run Agents on Current File',
     needs: 'connected',
-    run: async (ctx, s) => {
+    run: async (_ctx, s) => {
       const uri = vscode.window.activeTextEditor?.document.uri;
       const rel = uri && relativePath(s!, uri);
       if (!rel)
         return void vscode.window.showInformationMessage('Agentic Background: open a file of the workspace first.');
-      const targets = ctx.onSave.matcher(s!)?.match(rel) ?? [];
+      // the host decides what the file triggers, as it does for a save
+      const { targets } = await s!.client.request(P.MatchTriggersRequest.type, { file: rel });
       if (!targets.length) {
         const it = await pickSubmit(s!);
         return it && s!.client.request(P.SubmitBatchRequest.type, { items: [it], source: 'vscode' });

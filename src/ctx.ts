@@ -39,9 +39,8 @@ export class Ctx implements vscode.Disposable {
     this.trust = new Trust(ext.globalState, this.log);
     this.onSave = new OnSave(
       (uri) => this.sessionForUri(uri),
-      () => this.trust.trusted,
       this.log,
-      (s, agent) => this.trust.isDenied(s, agent),
+      (s) => this.trust.deniedAgents(s),
     );
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${CONFIG_FILE_NAME}`, false, true, true);
     this.subs.push(
@@ -143,7 +142,6 @@ export class Ctx implements vscode.Disposable {
     }
     if (what === 'tasks' || what === 'state') this.tasksView.refresh();
     if (what === 'status' && s.status) this.showConfigIssues(s, s.status.config.issues);
-    if (what === 'config') this.onSave.matcher(s); // compiled now, not in the first save's handler
     if (what === 'state' && s.client.state !== 'connected') this.diagnostics.clearFolder(s.folder.uri);
     this.update();
   }

@@ -191,6 +191,12 @@ export class HostClient implements vscode.Disposable {
     return this._conn.request(def, params);
   }
 
+  /** Typed notification; throws HostDownError when not attached. */
+  notify<P>(def: NotificationDef<P>, params: P): Promise<void> {
+    if (!this._conn) return Promise.reject(new HostDownError(this.name));
+    return this._conn.notify(def, params);
+  }
+
   onNotification<P>(conn: HostConnection, def: NotificationDef<P>, fn: (p: P) => void): void {
     conn.onNotification(def, fn);
   }

@@ -1,20 +1,13 @@
-// On save → the configured save triggers → tasks/submitBatch, fire-and-forget. The save handler
-// only matches a path and records it (microseconds); submits happen later from a timer when a
-// trigger's debounce window closes, and nothing awaits the host on the save path. Coalescing keys
-// let the host keep at most one running and one queued task per file (or per batch of files).
+// On save → `workspace/didSave` to the folder's host, and nothing else: the host matches the
+// triggers, debounces, batches and coalesces (host/triggers/), the same for every editor. The save
+// handler only records the path (microseconds); the saves of one event-loop turn (Save All) go in
+// one notification from setImmediate, and nothing awaits the host on the save path.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from './config';
 import type { Log } from './log';
-import { SaveBatcher, toSubmitItems, TriggerMatcher } from './saveBatcher';
 import type { Session } from './session';
-import { SubmitBatchRequest, type SubmitItem } from '../common/protocol';
-
-interface PerSession {
-  batcher: SaveBatcher;
-  matcher?: { config: unknown; builtinOnly: boolean; m: TriggerMatcher };
-  timer?: NodeJS.Timeout;
-}
+import { DidSaveNotification } from '../common/protocol';
 
 /** Workspace-relative path with forward slashes, or undefined outside the folder. */
 export function relativePath(s: Session, uri: vscode.Uri): string | undefined {
@@ -25,51 +18,19 @@ export function relativePath(s: Session, uri: vscode.Uri): string | undefined {
 }
 
 export class OnSave implements vscode.Disposable {
-  private readonly state = new Map<Session, PerSession>();
+  private readonly pending = new Map<Session, string[]>();
+  private flushing: NodeJS.Immediate | undefined;
   private readonly sub: vscode.Disposable;
-  /** items handed to the host so far (the suite checks batching with it) */
-  submitted: SubmitItem[] = [];
-  /** what the save handler itself costs the editor: saves seen and the slowest handling, ms */
-  readonly cost = { saves: 0, maxMs: 0, recentMs: [] as number[], lastAt: 0 };
+  /** files reported to a host so far, newest last (the suite checks what was reported with it) */
+  reported: string[] = [];
 
   constructor(
     private readonly sessionFor: (uri: vscode.Uri) => Session | undefined,
-    private readonly trusted: () => boolean,
     private readonly log: Log,
-    /** an agent whose command the user denied: its saves are not submitted */
-    private readonly denied: (s: Session, agent: string) => boolean = () => false,
+    /** agents the user denied in this window: the host is told not to trigger them for our saves */
+    private readonly denied: (s: Session) => string[] = () => [],
   ) {
-    this.sub = vscode.workspace.onDidSaveTextDocument((doc) => {
-      const t0 = performance.now();
-      this.saved(doc.uri);
-      this.cost.saves++;
-      this.cost.lastAt = Date.now();
-      const ms = performance.now() - t0;
-      this.cost.maxMs = Math.max(this.cost.maxMs, ms);
-      this.cost.recentMs.push(ms);
-      if (this.cost.recentMs.length > 100) this.cost.recentMs.shift();
-    });
-  }
-
-  private per(s: Session): PerSession {
-    let p = this.state.get(s);
-    if (!p) this.state.set(s, (p = { batcher: new SaveBatcher() }));
-    return p;
-  }
-
-  /** The matcher for the session's current triggers (rebuilt when they or the trust change). */
-  matcher(s: Session): TriggerMatcher | undefined {
-    if (!s.config) return undefined;
-    const p = this.per(s);
-    const builtinOnly = !this.trusted();
-    if (p.matcher?.config !== s.config || p.matcher.builtinOnly !== builtinOnly) {
-      p.matcher = {
-        config: s.config,
-        builtinOnly,
-        m: new TriggerMatcher(s.config.triggers, s.config.agents, { builtinOnly }),
-      };
-    }
-    return p.matcher.m;
+    this.sub = vscode.workspace.onDidSaveTextDocument((doc) => this.saved(doc.uri));
   }
 
   private saved(uri: vscode.Uri): void {
@@ -77,53 +38,34 @@ export class OnSave implements vscode.Disposable {
     const s = this.sessionFor(uri);
     if (!s || s.client.state !== 'connected') return;
     const rel = relativePath(s, uri);
-    const m = rel !== undefined ? this.matcher(s) : undefined;
-    if (!m || rel === undefined) return;
-    const targets = m.match(rel);
-    if (!targets.length) return;
-    const p = this.per(s);
-    const now = Date.now();
-    for (const t of targets) p.batcher.add(t, rel, now);
-    this.arm(s, p);
-  }
-
-  private arm(s: Session, p: PerSession): void {
-    const due = p.batcher.nextDue();
-    if (due === undefined) return;
-    if (p.timer) clearTimeout(p.timer);
-    p.timer = setTimeout(() => this.flush(s, p), Math.max(0, due - Date.now()));
-  }
-
-  private flush(s: Session, p: PerSession): void {
-    p.timer = undefined;
-    const batches = p.batcher.takeDue(Date.now());
-    const batchAgents = new Set((s.config?.agents ?? []).filter((a) => a.batch).map((a) => a.id));
-    const items = toSubmitItems(batches, (id) => batchAgents.has(id)).filter((i) => !this.denied(s, i.agent));
-    this.arm(s, p);
-    if (items.length) this.submit(s, items, 'vscode-save');
+    if (rel === undefined) return;
+    const files = this.pending.get(s);
+    if (files) files.push(rel);
+    else this.pending.set(s, [rel]);
+    this.flushing ??= setImmediate(() => this.flush());
   }
 
   /** Fire-and-forget: errors go to the log, never to the save. */
-  submit(s: Session, items: SubmitItem[], source: string): void {
-    this.submitted.push(...items);
-    if (this.submitted.length > 1000) this.submitted.splice(0, this.submitted.length - 1000);
-    s.client
-      .request(SubmitBatchRequest.type, { items, source })
-      .then((r) => {
-        for (const x of r.results) if ('error' in x) this.log.warn(`[${s.name}] not submitted: ${x.error}`);
-      })
-      .catch((err) => this.log.error(`[${s.name}] submitting ${items.length} task(s) failed`, err));
+  private flush(): void {
+    this.flushing = undefined;
+    for (const [s, files] of this.pending) {
+      const skip = this.denied(s);
+      this.reported.push(...files);
+      s.client
+        .notify(DidSaveNotification.type, { files, ...(skip.length ? { skipAgents: skip } : {}) })
+        .catch((err) => this.log.error(`[${s.name}] reporting ${files.length} save(s) failed`, err));
+    }
+    this.pending.clear();
+    if (this.reported.length > 1000) this.reported.splice(0, this.reported.length - 1000);
   }
 
   forget(s: Session): void {
-    const p = this.state.get(s);
-    if (p?.timer) clearTimeout(p.timer);
-    this.state.delete(s);
+    this.pending.delete(s);
   }
 
   dispose(): void {
     this.sub.dispose();
-    for (const p of this.state.values()) if (p.timer) clearTimeout(p.timer);
-    this.state.clear();
+    if (this.flushing) clearImmediate(this.flushing);
+    this.pending.clear();
   }
 }

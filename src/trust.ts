@@ -84,6 +84,11 @@ export class Trust implements vscode.Disposable {
     return !!a?.approvalHash && a.approved === false && this.denied.has(`${s.root}\0${askKey(id, a.approvalHash)}`);
   }
 
+  /** The agents of this folder the user denied at their current command. */
+  deniedAgents(s: Session): string[] {
+    return s.agents.filter((a) => this.isDenied(s, a.id)).map((a) => a.id);
+  }
+
   /** Review command: asks again about every agent still held, even ones dismissed before. */
   review(s: Session): void {
     for (const a of s.agents) {

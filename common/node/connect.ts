@@ -60,6 +60,10 @@ export class HostConnection {
   request<Par, R>(def: RequestDef<Par, R>, params: Par): Promise<R> {
     return this.conn.sendRequest(def.method, params) as Promise<R>;
   }
+  /** Sends a notification; resolves once it is written (there is no answer). */
+  notify<Par>(def: NotificationDef<Par>, params: Par): Promise<void> {
+    return this.conn.sendNotification(def.method, params);
+  }
   onNotification<Par>(def: NotificationDef<Par>, fn: (p: Par) => void): void {
     this.conn.onNotification(def.method, fn);
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { HOST_NODE_FLAGS } from '../../common/hostProcess';
 import type { HostPaths } from '../../common/node/paths';
 
-export function runForeground(paths: HostPaths, mode?: string): Promise<number> {
+export function runForeground(paths: HostPaths, mode?: string, watch = false): Promise<number> {
   const args = [
     ...HOST_NODE_FLAGS,
     join(__dirname, 'host.js'),
@@ -16,6 +16,7 @@ export function runForeground(paths: HostPaths, mode?: string): Promise<number> 
     '--foreground',
   ];
   if (mode) args.push('--mode', mode);
+  if (watch) args.push('--watch');
   const child = spawn(process.execPath, args, { stdio: 'inherit' });
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   process.on('SIGINT', forward('SIGINT'));

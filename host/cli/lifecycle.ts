@@ -76,7 +76,7 @@ async function awaitStopped(h: StoppingHost, say: (msg: string) => void): Promis
  */
 export async function startHost(
   paths: HostPaths,
-  opts: { mode?: string; timeoutMs?: number; say?: (msg: string) => void } = {},
+  opts: { mode?: string; watch?: boolean; timeoutMs?: number; say?: (msg: string) => void } = {},
 ): Promise<StartResult> {
   const say = opts.say ?? (() => undefined);
   // a host that refuses hello because it is shutting down is the stopping one: wait for it below
@@ -91,7 +91,7 @@ export async function startHost(
   if (before) await awaitStopped(before, say);
   await mkdir(paths.logsDir, { recursive: true, mode: 0o700 });
   const outFile = join(paths.logsDir, 'host.out');
-  let child = await spawnHost(paths, outFile, opts.mode);
+  let child = await spawnHost(paths, outFile, opts.mode, opts.watch);
   const timeoutMs = opts.timeoutMs ?? 15_000;
   let deadline = Date.now() + timeoutMs;
   let lostAt: number | undefined;
@@ -108,7 +108,7 @@ export async function startHost(
       const stopping = await stoppingHost(paths);
       if (stopping) {
         await awaitStopped(stopping, say);
-        child = await spawnHost(paths, outFile, opts.mode);
+        child = await spawnHost(paths, outFile, opts.mode, opts.watch);
         deadline = Date.now() + timeoutMs;
         continue;
       }
@@ -157,10 +157,12 @@ async function spawnHost(
   paths: HostPaths,
   outFile: string,
   mode: string | undefined,
+  watch = false,
 ): Promise<{ pid: number | undefined; exited: number | null | undefined }> {
   const out = await open(outFile, 'a', 0o600);
   const args = [...HOST_NODE_FLAGS, join(__dirname, 'host.js'), '--workspace', paths.workspace, '--launched-by', 'cli'];
   if (mode) args.push('--mode', mode);
+  if (watch) args.push('--watch');
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', out.fd, out.fd],

@@ -2,6 +2,7 @@
 // dir, journal disk, CPU/memory enforcement, sandbox, git). Read-only: nothing here creates,
 // writes or changes a file; a check that cannot tell says so instead of guessing.
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { constants } from 'node:fs';
 import { access, lstat, readFile, stat, statfs } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
@@ -254,6 +255,27 @@ export async function checkSandbox(m: MachineEnv): Promise<DoctorCheck> {
         ? 'allow unprivileged user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 (Debian), or in the container'
         : `${README}sandbox`,
   };
+}
+
+/** The file watcher `watch: true` uses: @parcel/watcher (N-API, a prebuilt binary per platform). */
+export function checkWatcher(): DoctorCheck {
+  const base = { id: 'watcher', title: 'file watcher' };
+  const name = '@parcel/watcher';
+  try {
+    // createRequire with a computed name: the bundler leaves it to run time, where it may be absent
+    const req = createRequire(__filename);
+    const version = (req(`${name}/package.json`) as { version: string }).version;
+    req(name);
+    return { ...base, status: 'ok', found: `${name} ${version} loads here (watch: true, agentic-bg start --watch)` };
+  } catch (err) {
+    return {
+      ...base,
+      status: 'warn',
+      found: `${name} cannot be loaded: ${(err as Error).message.split('\n')[0]}`,
+      meaning: 'watch: true cannot work here: only saves a client reports (VS Code, agentic-bg saved) run triggers',
+      fix: 'npm install -g agentic-background (the npm package carries the watcher), or report saves with agentic-bg saved',
+    };
+  }
 }
 
 export async function checkGit(m: MachineEnv, workspace: string): Promise<DoctorCheck> {

@@ -15,7 +15,15 @@ import type { HostStatus } from '../../common/model';
 import type { HostPaths } from '../../common/node/paths';
 import { tryConnect } from '../cli/lifecycle';
 import { checkAgentCommands, checkConfig, checkHost, dryRun } from './agents';
-import { checkEnforcement, checkGit, checkJournal, checkRuntime, checkRuntimeDir, checkSandbox } from './machine';
+import {
+  checkEnforcement,
+  checkGit,
+  checkJournal,
+  checkRuntime,
+  checkRuntimeDir,
+  checkSandbox,
+  checkWatcher,
+} from './machine';
 import { runSelfTest } from './selfTest';
 
 /** package.json's version, put in by esbuild.config.mjs (`define`) */
@@ -62,6 +70,7 @@ export async function doctorReport(paths: HostPaths, withAgents: boolean): Promi
     ...journal,
     enforcement,
     sandbox,
+    checkWatcher(),
     git,
     ...config.checks,
     ...commands,

@@ -76,6 +76,7 @@ describe('agentic-bg doctor', () => {
       new RegExp(`^agentic-bg doctor ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version} · `, 'm'),
     );
     assert.match(r.stdout, /^✓ runtime: Node /m);
+    assert.match(r.stdout, /^✓ file watcher: @parcel\/watcher \d+\.\d+\.\d+ loads here/m);
     assert.match(r.stdout, /^✓ runtime dir: /m);
     assert.match(r.stdout, /^✓ journal: .* writable, \d+ MiB free/m);
     assert.match(r.stdout, /^✓ config: no agentic_config.yaml: the built-in default/m);

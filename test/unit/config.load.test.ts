@@ -184,6 +184,14 @@ describe('errors, with their position', () => {
     at(e, 2, 26);
   });
 
+  test('`watch` must be a boolean', () => {
+    const e = onlyError('background:\n  watch: "yes"\n');
+    assert.equal(e.message, 'background.watch: expected a boolean (true or false), got string "yes"');
+    at(e, 2, 10);
+    assert.equal(resolveConfig({ background: { watch: true } }).watch, true);
+    assert.equal(resolveConfig({ background: {} }).watch, false);
+  });
+
   test('bad enum value', () => {
     const e = onlyError('background:\n  agents:\n    saa:\n      priority: urgent\n');
     assert.equal(e.message, 'background.agents.saa.priority: expected one of high, medium, low, got "urgent"');

@@ -97,7 +97,8 @@ export const BASE_CONFIG = `background:
 
 /**
  * BASE_CONFIG plus `slow`, a configured command taking a batch of files (needs approval). The batch
- * trigger's debounce is generous so Save All of 20 files stays one window on a heavily loaded CI box.
+ * trigger's debounce is generous so Save All of 20 files stays one window on a heavily loaded CI box;
+ * the hot trigger's is 0, so each save is a submit of its own and the host's queue must coalesce.
  */
 export function withSlow(envKeys: string[] = []): string {
   const env = envKeys.length ? `\n      env: { ${envKeys.map((k) => `${k}: "x"`).join(', ')} }` : '';
@@ -110,6 +111,7 @@ export function withSlow(envKeys: string[] = []): string {
       files: "hot/**"
       agent: slow
       task: hot-check
+      debounce: 0ms
 `.replace(
     '  triggers:',
     `    slow:
