@@ -13,7 +13,7 @@ import { Baselines, type RecordResult } from './findings/baselines';
 import { diffConfig } from './config/diff';
 import { loadConfigCached, loadValidator, type ConfigCache } from './config/cache';
 import { watchConfig } from './config/watch';
-import { runtimeBase, type HostPaths } from '../common/node/paths';
+import { runtimeCandidates, type HostPaths } from '../common/node/paths';
 import type { HostLog } from './log';
 import type { Logger } from './logger';
 import { TaskRunner } from './agents/taskRunner';
@@ -180,7 +180,7 @@ export class HostCore {
     this.sandbox = new Sandboxing(
       {
         workspace: paths.workspace,
-        runtimeBase: runtimeBase(),
+        runtimeDirs: runtimeCandidates(),
         bridge: join(this.opts.builtinDir, 'sandbox-bridge.js'),
         node: process.execPath,
         env: process.env,

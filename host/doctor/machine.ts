@@ -7,14 +7,12 @@ import { constants } from 'node:fs';
 import { access, lstat, readFile, stat, statfs } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import type { DoctorCheck } from '../../common/doctor';
-import type { HostPaths } from '../../common/node/paths';
+import { MAX_SOCKET_PATH_BYTES, type HostPaths } from '../../common/node/paths';
 import { detectCgroup, type CgroupEnv } from '../agents/cgroup';
 import { parseJournal } from '../queue/journalFormat';
 import { detectSandbox } from '../sandbox/detect';
 
 const README = 'README.md#';
-/** sun_path holds 108 bytes on Linux, 104 on macOS: the smaller is the portable limit */
-const SUN_PATH_MAX = 104;
 /** below this the journal may fill the disk during a burst of tasks */
 const LOW_DISK_BYTES = 100 * 2 ** 20;
 
@@ -75,13 +73,13 @@ export function checkRuntime(): DoctorCheck {
 export async function checkRuntimeDir(paths: HostPaths, uid: number): Promise<DoctorCheck> {
   const base = { id: 'runtime-dir', title: 'runtime dir' };
   const len = Buffer.byteLength(paths.socket);
-  const lenNote = `socket path ${len} bytes (limit ${SUN_PATH_MAX})`;
-  if (len >= SUN_PATH_MAX)
+  const lenNote = `socket path ${len} bytes (limit ${MAX_SOCKET_PATH_BYTES})`;
+  if (paths.runtimeNote)
     return {
       ...base,
-      status: 'fail',
-      found: `${paths.runtimeDir}: ${lenNote}`,
-      meaning: 'the socket path is too long for a Unix socket: no host can listen there',
+      status: 'warn',
+      found: `${paths.runtimeDir} (a fallback: ${paths.runtimeNote}); ${lenNote}`,
+      meaning: 'the host works, but a client started with another environment may look in the first directory',
       fix: 'point XDG_RUNTIME_DIR at a shorter directory (e.g. export XDG_RUNTIME_DIR=/run/user/$(id -u))',
     };
   let st;

@@ -16,8 +16,8 @@ export interface SandboxedAttempt {
 
 export interface SandboxContext {
   workspace: string;
-  /** the per-user runtime dir of hosts (socket, token): always hidden */
-  runtimeBase: string;
+  /** the per-user runtime dirs of hosts (sockets, tokens; the fallbacks too): always hidden */
+  runtimeDirs: string[];
   /** dist/sandbox-bridge.js */
   bridge: string;
   /** the runtime that runs the bridge (the host's own Node) */
@@ -58,7 +58,7 @@ export async function prepareSandbox(
     write: cfg.write.map((p) => place(p, ctx.workspace, home)),
     readDeny: defaultReadDeny(
       home,
-      ctx.runtimeBase,
+      ctx.runtimeDirs,
       cfg.readDeny.map((p) => place(p, ctx.workspace, home)),
     ),
     network,

@@ -53,8 +53,9 @@ export const HOME_SECRETS = [
   '.cache/agentic-bg',
 ];
 
-export function defaultReadDeny(home: string, runtimeBase: string, extra: string[] = []): string[] {
-  return [...HOME_SECRETS.map((p) => `${home}/${p}`), runtimeBase, ...extra];
+/** `runtimeDirs`: every directory a host of this user may keep its socket and token in */
+export function defaultReadDeny(home: string, runtimeDirs: string | string[], extra: string[] = []): string[] {
+  return [...HOME_SECRETS.map((p) => `${home}/${p}`), ...[runtimeDirs].flat(), ...extra];
 }
 
 /**

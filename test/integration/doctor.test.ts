@@ -104,14 +104,15 @@ describe('agentic-bg doctor', () => {
     }
   });
 
-  it('a socket path over the sun_path limit is ✗ naming the length', async () => {
+  it('a runtime dir too long for a socket path is ⚠ naming the fallback and the lengths', async () => {
     const long = join(mkdtempSync(join(tmpdir(), 'agbg-long-')), 'x'.repeat(90));
     workspaces.push(long);
     const r = await report(ws(), { XDG_RUNTIME_DIR: long });
     const c = check(r.report, 'runtime-dir');
-    assert.equal(c.status, 'fail');
-    assert.match(c.found, /socket path \d{3} bytes \(limit 104\)/);
-    assert.equal(r.code, 1);
+    assert.equal(c.status, 'warn', JSON.stringify(c));
+    assert.match(c.found, /a fallback: .* is \d{3} bytes, over the 103-byte limit/);
+    assert.match(c.fix ?? '', /shorter directory/);
+    assert.equal(r.code, 0);
   });
 
   it('an agent whose command is not on PATH is ✗ with the config key to fix, and exit 1', async () => {
