@@ -54,7 +54,13 @@ export async function prepareSandbox(
     ? { kind: 'allow', domains: cfg.network }
     : { kind: 'none' };
   const policy: SandboxPolicy = {
-    read: [ctx.workspace],
+    // the workspace, and what runs first: the bridge and an absolute program, which /tmp's private
+    // tmpfs would hide if they lie under /tmp (a checkout or an install there)
+    read: [
+      ctx.workspace,
+      ...(network.kind === 'allow' ? [ctx.bridge] : []),
+      ...(isAbsolute(argv[0] ?? '') ? [argv[0]!] : []),
+    ],
     write: cfg.write.map((p) => place(p, ctx.workspace, home)),
     readDeny: defaultReadDeny(
       home,

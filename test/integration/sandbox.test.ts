@@ -54,7 +54,14 @@ const kind = (p: string): PathKind => {
 };
 
 function policy(network: SandboxPolicy['network'] = { kind: 'none' }): SandboxPolicy {
-  return { read: [ws], write: [worktree], readDeny: defaultReadDeny(home, runtime), network, tmpDir: tmp };
+  // the bridge is bound in too: a checkout under /tmp would be hidden by the private /tmp
+  return {
+    read: [ws, join(ROOT, 'dist', 'sandbox-bridge.js')],
+    write: [worktree],
+    readDeny: defaultReadDeny(home, runtime),
+    network,
+    tmpDir: tmp,
+  };
 }
 
 /** runs a Node script as the agent under `p`, in the worktree; its stdout and stderr */
