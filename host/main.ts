@@ -178,11 +178,8 @@ async function main(): Promise<void> {
       admitted.authed,
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    netServer.once('error', reject);
-    netServer.listen({ path: paths.socket, backlog: limits.backlog }, () => resolve());
-  });
-  if (process.platform !== 'win32') await chmod(paths.socket, 0o600);
+  // the info file names this host before it answers anyone: a client that got an answer reads this
+  // host's pid there, never the previous one's
   const startTime = await procStartTime(process.pid);
   const writeInfo = (extra: object = {}) =>
     writeAtomic(
@@ -200,6 +197,11 @@ async function main(): Promise<void> {
       0o600,
     );
   await writeInfo();
+  await new Promise<void>((resolve, reject) => {
+    netServer.once('error', reject);
+    netServer.listen({ path: paths.socket, backlog: limits.backlog }, () => resolve());
+  });
+  if (process.platform !== 'win32') await chmod(paths.socket, 0o600);
 
   process.on('SIGTERM', () => void shutdown(10_000, 'SIGTERM'));
   process.on('SIGINT', () => void shutdown(10_000, 'SIGINT'));
