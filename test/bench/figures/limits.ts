@@ -104,7 +104,7 @@ async function memoryFigure(m: Mode, host: BenchHost, tier: string | undefined):
     ).catch(() => read());
     const [pid, crossedAt] = text.split(' ').map(Number);
     if (pid) await until(() => !alive(pid), 30_000, 'the agent to be killed', 2).catch(() => undefined);
-    const goneAt = epochMs();
+    const goneAt = Date.now(); // the wall clock, as the agent stamps it (grow.js)
     await host.waitDone([id!], 60_000).catch(() => undefined);
     const t = await host.request(P.GetTaskRequest.type, { id: id! });
     if (t.reason !== 'memory_limit')

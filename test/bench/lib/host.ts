@@ -138,9 +138,10 @@ export class BenchHost {
       rmSync(ws, { recursive: true, force: true });
     });
     try {
-      // main.ts writes the info file after listen(): from then on hello is answered
+      // the socket file appears at listen() (main.ts writes token and info before): from then on
+      // hello is answered
       await Promise.race([
-        waitForFile(paths.info, timeoutMs),
+        waitForFile(paths.socket, timeoutMs),
         new Promise((_r, rej) =>
           child.once('exit', (code) => rej(new Error(`host exited with code ${code} before it was ready`))),
         ),
