@@ -1,7 +1,7 @@
 // agentic-bg doctor with conditions forced on a real machine: a runtime dir with the wrong mode or
 // owner, a missing agent command, a full journal disk (a 1 MiB tmpfs), no bubblewrap on PATH, a
 // running host; and --self-test, which must pass here.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   chmodSync,
@@ -19,28 +19,12 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DoctorCheck, DoctorReport, SelfTestReport } from '../../common/doctor';
 import { CLI, NODE, ROOT, RUNTIME, cleanup, cli, makeWorkspace } from './helpers';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runProcess, type Ran as Run } from '../support/run';
 
 function doctor(ws: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [CLI, 'doctor', ...args, '--workspace', ws], {
-      env: { ...process.env, XDG_RUNTIME_DIR: RUNTIME, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
+  return runProcess(NODE, [CLI, 'doctor', ...args, '--workspace', ws], {
+    env: { ...process.env, XDG_RUNTIME_DIR: RUNTIME, ...env },
+    timeoutMs: 120_000,
   });
 }
 

@@ -2,7 +2,7 @@
 // read a planted ~/.ssh key or write outside its area (its errors land in its task log), an
 // allowed domain is reachable through the host's proxy and another is refused, status shows each
 // agent's sandbox, and `required: true` refuses to run where no sandbox is available.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,22 +11,20 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HostStatus, TaskInfo } from '../../common/model';
 import { CLI, NODE, RUNTIME, cleanup, makeWorkspace } from './helpers';
+import { runProcess } from '../support/run';
 
 const haveBwrap = spawnSync('bwrap', ['--ro-bind', '/', '/', 'true']).status === 0;
 const skip = !haveBwrap && !process.env.CI ? 'bubblewrap (bwrap) is not installed' : false;
 
-function cli(ws: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [CLI, ...args, '--workspace', ws], {
-      env: { ...process.env, XDG_RUNTIME_DIR: RUNTIME, ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
+async function cli(
+  ws: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; out: string; err: string }> {
+  const r = await runProcess(NODE, [CLI, ...args, '--workspace', ws], {
+    env: { ...process.env, XDG_RUNTIME_DIR: RUNTIME, ...env },
   });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 const root = mkdtempSync(join(tmpdir(), 'agbg-hsbx-'));

@@ -2,7 +2,6 @@
 // a copy of dist/ laid out as installed extensions are: it runs the CLI with node from PATH or the
 // editor's runtime, follows an update to a newer versioned folder, and once the extension is gone
 // explains itself (exit 2) instead of a stack trace. Plus the Windows refusal of the CLI.
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,17 +9,15 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { launcherScript, shellQuote } from '../../common/launcher';
 import { CLI, NODE, ROOT } from './helpers';
+import { runProcess } from '../support/run';
 
-function sh(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
-  });
+async function sh(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; out: string; err: string }> {
+  const r = await runProcess(file, args, { env });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "agbg-launch-it's-"));

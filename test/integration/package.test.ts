@@ -1,36 +1,25 @@
 // What users install: the .vsix (vsce, from package.json's `files` allow-list) holds the run-time
 // bundles and nothing else, within its size budget and without a vsce warning; the npm tarball
 // installs into a fresh global prefix with no build step and drives a real host end to end.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ROOT, RUNTIME } from './helpers';
+import { runProcess } from '../support/run';
 
 interface Run {
   code: number;
   out: string;
 }
 
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, XDG_RUNTIME_DIR: RUNTIME, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, out });
-    });
+async function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  const r = await runProcess(cmd, args, {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, XDG_RUNTIME_DIR: RUNTIME, ...opts.env },
   });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 const VSCE = join(ROOT, 'node_modules', '.bin', 'vsce');

@@ -3,7 +3,7 @@
 // planted in its worktree; reading a planted ~/.ssh key and the host's token; reaching a local
 // HTTP server that is not in its allow-list. And what must work: writing its worktree and /tmp,
 // and reaching an allowed host through the filtering proxy.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -28,6 +28,7 @@ import {
   type SandboxPolicy,
 } from '../../host/sandbox/policy';
 import { NODE, ROOT } from './helpers';
+import { runProcess } from '../support/run';
 
 const haveBwrap = spawnSync('bwrap', ['--ro-bind', '/', '/', 'true']).status === 0;
 // CI installs bubblewrap: there a missing one is a failure, not a skip
@@ -65,20 +66,20 @@ function policy(network: SandboxPolicy['network'] = { kind: 'none' }): SandboxPo
 }
 
 /** runs a Node script as the agent under `p`, in the worktree; its stdout and stderr */
-function agent(script: string, p: SandboxPolicy, bridge = false): Promise<{ code: number; out: string; err: string }> {
+async function agent(
+  script: string,
+  p: SandboxPolicy,
+  bridge = false,
+): Promise<{ code: number; out: string; err: string }> {
   const argv = [NODE, '-e', script];
   const inner = bridge
     ? [NODE, join(ROOT, 'dist', 'sandbox-bridge.js'), join(tmp, PROXY_SOCKET_NAME), '--', ...argv]
     : argv;
-  return new Promise((resolve, reject) => {
-    const child = spawn('bwrap', bwrapArgs(p, inner, kind), { cwd: worktree, env: { ...process.env, HOME: home } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
+  const r = await runProcess('bwrap', bwrapArgs(p, inner, kind), {
+    cwd: worktree,
+    env: { ...process.env, HOME: home },
   });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 const tryWrite = (path: string) =>
