@@ -155,9 +155,10 @@ suite('approval, batching, cancel', () => {
     );
     assert.strictEqual(reported, 36, 'every save with reporting on was reported, none with it off');
     // a fixed cost in the handler (sync I/O, waiting on anything) shows in every save, the fastest
-    // too; the fastest save of each arm is what a loaded machine's noise moves least
+    // too; the fastest save of each arm is what a loaded machine's noise moves least. The bound is
+    // above that noise (5.4 ms seen once in CI) and below a 10 ms cost, which fails it.
     const added = q(on, 0) - q(off, 0);
-    assert.ok(added < 5, `reporting adds ${added.toFixed(2)} ms to the fastest save`);
+    assert.ok(added < 8, `reporting adds ${added.toFixed(2)} ms to the fastest save`);
   });
 
   test('Save All of 20 files gives one task with all of them to a batch agent', async function () {
@@ -288,7 +289,10 @@ suite('approval, batching, cancel', () => {
     await idle(s);
     const runs = (await tasks(s, 'saa')).filter((t) => !before.has(t.id) && t.files.includes('src/watched.txt'));
     console.log(`    saves ${st2.saves - st0.saves}, repeats ${st2.repeats - st1.repeats} → ${runs.length} run(s)`);
-    assert.strictEqual(st2.saves - st1.saves, 1, 'the editor save was taken once');
+    // the claim: one run for the watched write, one for the editor save (not one per sighting). How
+    // many sightings the watcher makes of one editor save depends on how the editor writes it (an
+    // intermediate size can be a sighting of its own); the report and the watcher's sighting of
+    // the final file are the same save (repeats, waited for above).
     assert.strictEqual(runs.length, 2, 'one run for the watched write, one for the editor save');
     await writeConfig(s, BASE_CONFIG);
   });
