@@ -197,7 +197,10 @@ describe('the host watches the workspace (background.watch: true)', () => {
     ts = await settled(w, { saves: 6 });
     assert.ok(filesOf(ts, 'rec').includes('src/pkg/lib/m.ts'), JSON.stringify(filesOf(ts, 'rec')));
     const s = (await status(w)).saves!;
-    assert.deepEqual([s.saves, s.repeats], [6, 1], JSON.stringify(s));
+    // six saves taken; at least the reported one dropped as a repeat (the watcher may see one write
+    // as two events too: the second is a repeat as well, never a save of its own)
+    assert.equal(s.saves, 6, JSON.stringify(s));
+    assert.ok(s.repeats >= 1, JSON.stringify(s));
   });
 
   it('a `git checkout` that changes 2 000 files gives at most one task per agent (`start --watch`)', async () => {
